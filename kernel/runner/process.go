@@ -1,0 +1,448 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"asyncgo/helpers/display/frame"
+)
+
+// RunOptions configure one run of a cell program.
+type RunOptions struct {
+	// Args are the program's arguments.
+	Args []string
+	// Env is added to the kernel's environment (NAME=value).
+	Env []string
+	// Dir is the working directory; empty means the kernel's.
+	Dir string
+	// Stdout receives the program's ordinary output, in order.
+	Stdout func(text []byte)
+	// Stderr receives the program's standard error, except a crash report.
+	Stderr func(text []byte)
+	// Display receives display frames, in order with Stdout.
+	Display func(m *frame.Message)
+	// BadFrame receives display frames that could not be used.
+	BadFrame func(err error)
+	// Input answers the program's reads of standard input: prompt is empty
+	// for a plain read (fmt.Scan) and set for display.Input. Nil means the
+	// client does not accept input: the program gets end of file, and
+	// NoInput is told once.
+	Input func(prompt string, password bool) (string, error)
+	// NoInput is called when the program reads standard input and Input is
+	// nil, so the caller can say why the read got end of file.
+	NoInput func()
+	// Grace is how long an interrupted program has to exit before it is
+	// killed; 0 means one second.
+	Grace time.Duration
+	// MaxFrame bounds one display frame; 0 means 64 MiB.
+	MaxFrame int
+}
+
+// Crash is how the Go runtime reported the death of a program.
+type Crash struct {
+	// Kind is "panic" or "fatal error" (a deadlock, a concurrent map
+	// write, running out of memory), or "signal" for a fault such as
+	// SIGSEGV outside Go code.
+	Kind string
+	// Message is the first line of the report after its kind.
+	Message string
+	// Report is the whole report: the message and the goroutine traces.
+	Report string
+}
+
+// Result is how a program ended.
+type Result struct {
+	// ExitCode is the exit status, or -1 when a signal ended it.
+	ExitCode int
+	// Signal names the signal that ended the program, if one did.
+	Signal string
+	// Crash is set when the runtime reported a panic or fatal error.
+	Crash *Crash
+	// Interrupted reports that Interrupt was called before it ended.
+	Interrupted bool
+	// Err is set when the program could not be run or waited for.
+	Err error
+}
+
+// OK reports whether the program exited normally with status 0.
+func (r Result) OK() bool {
+	return r.Err == nil && r.ExitCode == 0 && r.Crash == nil && r.Signal == ""
+}
+
+// Process is a running cell program.
+type Process struct {
+	cmd   *exec.Cmd
+	opts  RunOptions
+	stdin *os.File // write end of the program's standard input
+
+	mu          sync.Mutex
+	interrupted bool
+	stdinClosed bool
+	asking      bool // an input request is being answered
+
+	pumps sync.WaitGroup
+	crash crashFilter
+	done  chan struct{}
+}
+
+// Start runs the program at bin. The caller must call Wait.
+func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
+	if opts.Grace <= 0 {
+		opts.Grace = time.Second
+	}
+	if opts.MaxFrame <= 0 {
+		opts.MaxFrame = 64 << 20
+	}
+	token, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, opts.Args...)
+	cmd.Dir = opts.Dir
+	cmd.Env = append(append(os.Environ(), opts.Env...), frame.TokenEnv+"="+token)
+	cmd.SysProcAttr = processAttr()
+
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		stdinR.Close()
+		stdinW.Close()
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		for _, f := range []*os.File{stdinR, stdinW, outR, outW} {
+			f.Close()
+		}
+		return nil, err
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, outW, errW
+	if err := cmd.Start(); err != nil {
+		for _, f := range []*os.File{stdinR, stdinW, outR, outW, errR, errW} {
+			f.Close()
+		}
+		return nil, fmt.Errorf("start the cell program: %w", err)
+	}
+	stdinR.Close()
+	outW.Close()
+	errW.Close()
+
+	p := &Process{cmd: cmd, opts: opts, stdin: stdinW, done: make(chan struct{})}
+	p.crash.emit = p.stderr
+	p.pumps.Add(2)
+	go p.pumpStdout(outR, token)
+	go p.pumpStderr(errR)
+	if canWatchStdin {
+		p.pumps.Add(1)
+		go p.watchStdin()
+	} else if opts.Input == nil {
+		p.closeStdin()
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.Interrupt()
+		case <-p.done:
+		}
+	}()
+	return p, nil
+}
+
+// Pid returns the program's process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Interrupt asks the program to stop: SIGINT to its process group now, and
+// SIGKILL if it is still running after the grace period.
+func (p *Process) Interrupt() {
+	p.mu.Lock()
+	first := !p.interrupted
+	p.interrupted = true
+	p.mu.Unlock()
+	if !first {
+		return
+	}
+	signalGroup(p.cmd.Process.Pid, syscall.SIGINT)
+	go func() {
+		select {
+		case <-p.done:
+		case <-time.After(p.opts.Grace):
+			signalGroup(p.cmd.Process.Pid, syscall.SIGKILL)
+		}
+	}()
+}
+
+// Wait waits for the program to end and for its output to be delivered,
+// then kills whatever the program left running in its process group.
+func (p *Process) Wait() Result {
+	err := p.cmd.Wait()
+	close(p.done)
+	// Processes the program started share its group; they end with it, as
+	// goroutines end when main returns.
+	signalGroup(p.cmd.Process.Pid, syscall.SIGKILL)
+	p.pumps.Wait()
+	p.closeStdin()
+
+	var r Result
+	p.mu.Lock()
+	r.Interrupted = p.interrupted
+	p.mu.Unlock()
+	state := p.cmd.ProcessState
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		r.Err = err
+	}
+	if state != nil {
+		r.ExitCode = state.ExitCode()
+		if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.Signal = ws.Signal().String()
+		}
+	}
+	if report := p.crash.report(); report != "" {
+		if r.ExitCode == 2 || r.Signal != "" {
+			r.Crash = parseCrash(report)
+		} else {
+			// Text that looked like a crash report but was not one.
+			p.stderr([]byte(report))
+		}
+	}
+	return r
+}
+
+func (p *Process) stderr(b []byte) {
+	if p.opts.Stderr != nil && len(b) > 0 {
+		p.opts.Stderr(b)
+	}
+}
+
+func (p *Process) pumpStdout(r *os.File, token string) {
+	defer p.pumps.Done()
+	defer r.Close()
+	s := frame.NewSplitter(token, p.opts.MaxFrame)
+	emit := func(part frame.Part) {
+		switch {
+		case part.Err != nil:
+			if p.opts.BadFrame != nil {
+				p.opts.BadFrame(part.Err)
+			}
+		case part.Msg != nil:
+			p.handleFrame(part.Msg)
+		case len(part.Text) > 0:
+			if p.opts.Stdout != nil {
+				p.opts.Stdout(part.Text)
+			}
+		}
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			s.Feed(buf[:n], emit)
+		}
+		if err != nil {
+			break
+		}
+	}
+	s.Flush(emit)
+}
+
+func (p *Process) handleFrame(m *frame.Message) {
+	if err := m.Validate(); err != nil {
+		if p.opts.BadFrame != nil {
+			p.opts.BadFrame(err)
+		}
+		return
+	}
+	if m.Type != "input_request" {
+		if p.opts.Display != nil {
+			p.opts.Display(m)
+		}
+		return
+	}
+	p.answer(m.Prompt, m.Password)
+}
+
+// answer asks for one line of input and writes it to the program.
+func (p *Process) answer(prompt string, password bool) {
+	p.mu.Lock()
+	if p.stdinClosed || p.asking {
+		p.mu.Unlock()
+		return
+	}
+	p.asking = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.asking = false
+		p.mu.Unlock()
+	}()
+	if p.opts.Input == nil {
+		if p.opts.NoInput != nil {
+			p.opts.NoInput()
+		}
+		p.closeStdin()
+		return
+	}
+	line, err := p.opts.Input(prompt, password)
+	if err != nil {
+		p.stderr([]byte(fmt.Sprintf("gokernel: no input for the program: %v; it gets end of file\n", err)))
+		p.closeStdin()
+		return
+	}
+	if _, err := io.WriteString(p.stdin, line+"\n"); err != nil {
+		p.closeStdin()
+	}
+}
+
+func (p *Process) closeStdin() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stdinClosed {
+		p.stdinClosed = true
+		p.stdin.Close()
+	}
+}
+
+// watchStdin asks for input when the program blocks reading an empty
+// standard input, which is how fmt.Scan and bufio.Scanner wait.
+func (p *Process) watchStdin() {
+	defer p.pumps.Done()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		skip := p.stdinClosed || p.asking
+		p.mu.Unlock()
+		if skip || !readingEmptyStdin(p.cmd.Process.Pid, p.stdin) {
+			continue
+		}
+		p.answer("", false)
+	}
+}
+
+func (p *Process) pumpStderr(r *os.File) {
+	defer p.pumps.Done()
+	defer r.Close()
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			p.crash.write(buf[:n])
+		}
+		if err != nil {
+			break
+		}
+	}
+	p.crash.flushPartial()
+}
+
+// crashMarkers start the report the Go runtime prints when a program dies.
+var crashMarkers = []string{"panic: ", "fatal error: ", "SIGQUIT: quit", "SIGSEGV: ", "SIGBUS: ", "SIGABRT: ", "[signal "}
+
+// crashFilter passes standard error through, line by line, until a line
+// starts a crash report; from there on it keeps the text as the report.
+type crashFilter struct {
+	emit    func([]byte)
+	mu      sync.Mutex
+	partial []byte // start of a line that may yet be a marker
+	held    bytes.Buffer
+	holding bool
+}
+
+func (f *crashFilter) write(b []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.holding {
+		f.held.Write(b)
+		return
+	}
+	data := append(f.partial, b...)
+	f.partial = nil
+	var out []byte
+	for len(data) > 0 {
+		line, rest, complete := bytes.Cut(data, []byte("\n"))
+		if isMarker(line) {
+			f.holding = true
+			f.held.Write(data)
+			break
+		}
+		if !complete {
+			if couldBeMarker(line) {
+				f.partial = append([]byte(nil), line...)
+			} else {
+				out = append(out, line...)
+			}
+			break
+		}
+		out = append(out, line...)
+		out = append(out, '\n')
+		data = rest
+	}
+	if len(out) > 0 {
+		f.emit(out)
+	}
+}
+
+func (f *crashFilter) flushPartial() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.partial) > 0 {
+		f.emit(f.partial)
+		f.partial = nil
+	}
+}
+
+func (f *crashFilter) report() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.held.String()
+}
+
+func isMarker(line []byte) bool {
+	for _, m := range crashMarkers {
+		if bytes.HasPrefix(line, []byte(m)) {
+			return true
+		}
+	}
+	return false
+}
+
+func couldBeMarker(line []byte) bool {
+	for _, m := range crashMarkers {
+		if len(line) < len(m) && strings.HasPrefix(m, string(line)) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseCrash(report string) *Crash {
+	first, _, _ := strings.Cut(report, "\n")
+	c := &Crash{Report: strings.TrimRight(report, "\n"), Kind: "signal", Message: first}
+	for _, kind := range []string{"panic", "fatal error"} {
+		if msg, ok := strings.CutPrefix(first, kind+": "); ok {
+			c.Kind, c.Message = kind, msg
+			break
+		}
+	}
+	// A panic while panicking, or a re-panicked value, prints more lines
+	// starting with "panic: "; the first names the cause.
+	c.Message = strings.TrimSuffix(c.Message, " [recovered]")
+	return c
+}

@@ -1,0 +1,367 @@
+// Package runner builds cell programs with the Go toolchain and runs them as
+// child processes, one process per cell.
+//
+// A Workspace is a Go module on disk in which cell programs are built. It
+// holds the source of asyncgo's helper packages (written from the copy
+// embedded in the gokernel binary), so cells import them offline and from
+// any directory. Builds are cached by content: running a cell whose program
+// has not changed reuses its binary and skips the toolchain entirely.
+//
+// A Process is one running cell program. Its standard output is split into
+// text and display frames (see asyncgo/helpers/display/frame) in the order
+// the program wrote them; its standard error is streamed, except for the
+// report the Go runtime prints when the program dies (a panic, a fatal error
+// such as a deadlock), which is held back and returned as the reason the
+// cell failed. Interrupt sends SIGINT to the program's process group and
+// SIGKILL after a grace period.
+package runner
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"asyncgo/helpers"
+)
+
+// cellModule is the module path of the programs built in a workspace.
+const cellModule = "gokernel.cell"
+
+// Options configure a Workspace. The zero value is ready to use.
+type Options struct {
+	// Dir is the directory of the workspace module. Empty means a new
+	// temporary directory, removed by Close.
+	Dir string
+	// CacheDir holds what outlives a kernel: the helpers' source, written
+	// once per version of gokernel. Empty means $GOKERNEL_CACHE_DIR, else
+	// the user cache directory (os.UserCacheDir()/gokernel), else a
+	// directory under the system temporary directory.
+	CacheDir string
+	// Go is the go command. Empty means "go" from PATH, then
+	// $GOROOT/bin/go, then /usr/local/go/bin/go.
+	Go string
+	// KeepBinaries is how many built programs the cache keeps; 0 means 32.
+	KeepBinaries int
+}
+
+// Workspace is a Go module in which cell programs are built. Its methods
+// are safe for concurrent use.
+type Workspace struct {
+	dir, cacheDir, goCmd string
+	ownDir               bool
+	keep                 int
+
+	setupOnce sync.Once
+	setupErr  error
+
+	mu     sync.Mutex
+	built  map[string]string // program key → binary path
+	order  []string          // keys, oldest first
+	nextID int
+}
+
+// NewWorkspace returns a workspace. It does no work on disk until the first
+// build, so a kernel starts fast.
+func NewWorkspace(opts Options) (*Workspace, error) {
+	w := &Workspace{dir: opts.Dir, cacheDir: opts.CacheDir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}}
+	if w.keep <= 0 {
+		w.keep = 32
+	}
+	if w.goCmd == "" {
+		w.goCmd = FindGo()
+	}
+	if w.cacheDir == "" {
+		w.cacheDir = DefaultCacheDir()
+	}
+	if w.dir == "" {
+		d, err := os.MkdirTemp("", "gokernel-")
+		if err != nil {
+			return nil, fmt.Errorf("create the cell workspace: %w (set TMPDIR to a writable directory)", err)
+		}
+		w.dir, w.ownDir = d, true
+	}
+	return w, nil
+}
+
+// FindGo returns the go command the kernel uses: "go" on PATH, else the one
+// in $GOROOT/bin, else /usr/local/go/bin/go. It returns "go" when none is
+// found, so that running it reports the problem.
+func FindGo() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	for _, p := range []string{filepath.Join(os.Getenv("GOROOT"), "bin", "go"), "/usr/local/go/bin/go"} {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	return "go"
+}
+
+// DefaultCacheDir returns where a workspace keeps the helpers' source when
+// Options.CacheDir is empty.
+func DefaultCacheDir() string {
+	if d := os.Getenv("GOKERNEL_CACHE_DIR"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "gokernel")
+	}
+	return filepath.Join(os.TempDir(), "gokernel-cache")
+}
+
+// Dir returns the workspace module's directory, where shell lines of cells
+// run and relative paths in cells resolve.
+func (w *Workspace) Dir() string { return w.dir }
+
+// Go returns the path of the go command the workspace uses.
+func (w *Workspace) Go() string { return w.goCmd }
+
+// Close removes the workspace directory if the workspace created it.
+func (w *Workspace) Close() error {
+	if w.ownDir {
+		return os.RemoveAll(w.dir)
+	}
+	return nil
+}
+
+// setup writes the helpers' source (once per gokernel version, shared by
+// all kernels) and the workspace's go.mod and go.sum.
+func (w *Workspace) setup() error {
+	w.setupOnce.Do(func() { w.setupErr = w.doSetup() })
+	return w.setupErr
+}
+
+func (w *Workspace) doSetup() error {
+	root, err := writeHelpers(w.cacheDir)
+	if err != nil {
+		return err
+	}
+	goMod := fmt.Sprintf("module %s\n\ngo 1.26\n\nrequire asyncgo v0.0.0\n\nreplace asyncgo => %s\n", cellModule, root)
+	// The cell module needs the same requirements as asyncgo so that the
+	// helpers' dependencies (and x/sync, used by the course) resolve offline.
+	if reqs := requireBlock(helpers.GoMod); reqs != "" {
+		goMod += "\n" + reqs
+	}
+	if err := os.MkdirAll(w.dir, 0o755); err != nil {
+		return fmt.Errorf("create the cell workspace %s: %w", w.dir, err)
+	}
+	for name, data := range map[string]string{"go.mod": goMod, "go.sum": helpers.GoSum} {
+		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(data), 0o644); err != nil {
+			return fmt.Errorf("write the cell workspace's %s: %w", name, err)
+		}
+	}
+	return os.MkdirAll(filepath.Join(w.dir, "bin"), 0o755)
+}
+
+// requireBlock returns the require directives of a go.mod file.
+func requireBlock(gomod string) string {
+	var b strings.Builder
+	lines := strings.Split(gomod, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		switch {
+		case l == "require (":
+			b.WriteString("require (\n")
+			for i++; i < len(lines) && strings.TrimSpace(lines[i]) != ")"; i++ {
+				b.WriteString(lines[i] + "\n")
+			}
+			b.WriteString(")\n")
+		case strings.HasPrefix(l, "require "):
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// writeHelpers writes the embedded helpers module under cacheDir, in a
+// directory named by a hash of its content, and returns that directory.
+// Writing goes to a temporary directory renamed into place, so concurrent
+// kernels never see a half-written tree.
+func writeHelpers(cacheDir string) (string, error) {
+	files := map[string][]byte{"go.mod": []byte(helpers.GoMod), "go.sum": []byte(helpers.GoSum)}
+	src := helpers.Source()
+	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if helpers.Skip(p) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		data, err := fs.ReadFile(src, p)
+		if err != nil {
+			return err
+		}
+		files["helpers/"+p] = data
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the embedded helpers: %w", err)
+	}
+	h := sha256.New()
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(files[name]))
+		h.Write(files[name])
+	}
+	root := filepath.Join(cacheDir, "helpers-"+hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+		return root, nil
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return "", fmt.Errorf("create the gokernel cache directory %s: %w (set GOKERNEL_CACHE_DIR to a writable directory)", cacheDir, err)
+	}
+	tmp, err := os.MkdirTemp(cacheDir, ".helpers-")
+	if err != nil {
+		return "", fmt.Errorf("write the helpers' source: %w (set GOKERNEL_CACHE_DIR to a writable directory)", err)
+	}
+	defer os.RemoveAll(tmp)
+	for name, data := range files {
+		p := filepath.Join(tmp, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return "", fmt.Errorf("write the helpers' source: %w", err)
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, root); err != nil {
+		// Another kernel may have won the race; its tree is identical.
+		if _, statErr := os.Stat(filepath.Join(root, "go.mod")); statErr == nil {
+			return root, nil
+		}
+		return "", fmt.Errorf("write the helpers' source: %w", err)
+	}
+	return root, nil
+}
+
+// BuildError is a failed build: the toolchain's output, for the caller to
+// map back to cells.
+type BuildError struct {
+	Output []byte
+	Err    error
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("build failed: %v\n%s", e.Err, bytes.TrimSpace(e.Output))
+}
+
+// Build is one program to build.
+type Build struct {
+	// Source is the program's main.go.
+	Source []byte
+	// Flags are extra go build flags, such as -race.
+	Flags []string
+	// Env is extra environment for the build (NAME=value), such as
+	// CGO_ENABLED=1.
+	Env []string
+}
+
+// Build compiles a program and returns the path of its binary. A program
+// built before (same source, flags and environment) is not built again. A
+// compile error is a *BuildError.
+func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
+	if err := w.setup(); err != nil {
+		return "", err
+	}
+	key := buildKey(b)
+	w.mu.Lock()
+	if bin, ok := w.built[key]; ok {
+		if _, err := os.Stat(bin); err == nil {
+			w.mu.Unlock()
+			return bin, nil
+		}
+		delete(w.built, key)
+	}
+	w.nextID++
+	id := w.nextID
+	w.mu.Unlock()
+
+	// Each build gets its own package directory, so builds never step on
+	// each other and a failed build leaves no trace.
+	pkgDir := filepath.Join(w.dir, fmt.Sprintf("b%d", id))
+	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(pkgDir)
+	if err := os.WriteFile(filepath.Join(pkgDir, "main.go"), b.Source, 0o644); err != nil {
+		return "", fmt.Errorf("write the cell program: %w", err)
+	}
+	bin := filepath.Join(w.dir, "bin", key[:24])
+	args := append([]string{"build", "-mod=mod", "-trimpath", "-ldflags=-s -w", "-o", bin}, b.Flags...)
+	args = append(args, ".")
+	cmd := exec.CommandContext(ctx, w.goCmd, args...)
+	cmd.Dir = pkgDir
+	cmd.Env = buildEnv(b.Env, b.Flags)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return "", &BuildError{Output: out, Err: err}
+		}
+		return "", fmt.Errorf("run %s: %w (install Go 1.26 or put it on PATH)", w.goCmd, err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.built[key] = bin
+	w.order = append(w.order, key)
+	for len(w.order) > w.keep {
+		old := w.order[0]
+		w.order = w.order[1:]
+		if p, ok := w.built[old]; ok && p != bin {
+			os.Remove(p)
+		}
+		delete(w.built, old)
+	}
+	return bin, nil
+}
+
+// buildEnv is the environment of the go command for cell builds.
+func buildEnv(extra, flags []string) []string {
+	env := os.Environ()
+	// Cells build with the local toolchain, outside any go.work, and
+	// statically unless they ask for cgo (the race detector needs it).
+	cgo := "CGO_ENABLED=0"
+	for _, f := range flags {
+		if f == "-race" || f == "-msan" || f == "-asan" {
+			cgo = "CGO_ENABLED=1"
+		}
+	}
+	env = append(env, "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=-buildvcs=false", cgo)
+	return append(env, extra...)
+}
+
+func buildKey(b Build) string {
+	h := sha256.New()
+	h.Write(b.Source)
+	for _, list := range [][]string{b.Flags, b.Env} {
+		h.Write([]byte{0})
+		for _, s := range list {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
