@@ -1,0 +1,163 @@
+package cell
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Magic is one % line of a cell, such as "%env GOMAXPROCS=2".
+type Magic struct {
+	// Name is the magic's name without "%": help, reset, list, env,
+	// goflags or args.
+	Name string
+	// Args are the words after the name, with quotes removed.
+	Args []string
+	// Line is the magic's line in its cell (1-based).
+	Line int
+}
+
+// magicNames lists the known magics.
+var magicNames = []string{"help", "reset", "list", "env", "goflags", "args"}
+
+// helpText is what %help shows.
+const helpText = `Cells mix Go declarations with statements; the statements run as main.
+Declarations and imports are remembered; values are not (every run is a new process).
+A last expression that is not a statement, such as x or p.Name, is displayed.
+Magics and ! lines go at the top of a cell, one per line:
+  %help                 show this help
+  %reset                forget all declarations and imports
+  %list                 show what is remembered
+  %env [NAME=value ...] show or set environment variables for runs (--reset clears)
+  %goflags [flags ...]  show or set go build flags, e.g. -race (--reset clears)
+  %args [args ...]      show or set the program's arguments (--reset clears)
+  !command              run a shell command in the workspace before the Go code
+A line holding only %% starts main's body: everything after it is a statement.
+`
+
+// parseMagic parses one magic line, which starts with "%".
+func parseMagic(line string, lineNo int) (Magic, error) {
+	words, err := splitArgs(line[1:])
+	if err != nil {
+		return Magic{}, fmt.Errorf("magic %s: %v", line, err)
+	}
+	if len(words) == 0 || !slices.Contains(magicNames, words[0]) {
+		name := "%"
+		if len(words) > 0 {
+			name += words[0]
+		}
+		return Magic{}, fmt.Errorf("unknown magic %s: the known magics are %%%s", name, strings.Join(magicNames, ", %"))
+	}
+	return Magic{Name: words[0], Args: words[1:], Line: lineNo}, nil
+}
+
+// splitArgs splits s into words at spaces and tabs. Single and double
+// quotes group words and a backslash (outside single quotes) escapes the
+// next character.
+func splitArgs(s string) ([]string, error) {
+	var words []string
+	var w strings.Builder
+	inWord := false
+	var quote rune
+	escaped := false
+	for _, r := range s {
+		switch {
+		case escaped:
+			w.WriteRune(r)
+			escaped = false
+		case r == '\\' && quote != '\'':
+			escaped, inWord = true, true
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				w.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unclosed %c quote", quote)
+	}
+	if escaped {
+		return nil, errors.New("backslash at the end of the line")
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words, nil
+}
+
+// Apply executes a magic on the session and returns the text to show.
+// %help, %list and the show forms return text; settings return a short
+// confirmation. Settings take effect for the next Generate, so the runner
+// applies a cell's magics before generating its program.
+func (s *Session) Apply(m Magic) (string, error) {
+	switch m.Name {
+	case "help":
+		return helpText, nil
+	case "reset":
+		s.Reset()
+		return "Forgot all declarations and imports.\n", nil
+	case "list":
+		return s.List(), nil
+	case "env":
+		if len(m.Args) == 0 {
+			return showList("Environment", s.env, "\n"), nil
+		}
+		if len(m.Args) == 1 && m.Args[0] == "--reset" {
+			s.env = nil
+			return "Environment cleared.\n", nil
+		}
+		env := slices.Clone(s.env)
+		for _, a := range m.Args {
+			name, _, ok := strings.Cut(a, "=")
+			if !ok || name == "" || strings.ContainsAny(name, " \t") {
+				return "", fmt.Errorf("%%env %s: want NAME=value (or %%env alone to show, %%env --reset to clear)", a)
+			}
+			env = slices.DeleteFunc(env, func(e string) bool { return strings.HasPrefix(e, name+"=") })
+			env = append(env, a)
+		}
+		s.env = env
+		return showList("Environment", s.env, "\n"), nil
+	case "goflags":
+		return applyWords(&s.goflags, m.Args, "Go flags"), nil
+	case "args":
+		return applyWords(&s.args, m.Args, "Arguments"), nil
+	}
+	return "", fmt.Errorf("unknown magic %%%s: the known magics are %%%s", m.Name, strings.Join(magicNames, ", %"))
+}
+
+// applyWords shows, clears or replaces a remembered word list.
+func applyWords(dst *[]string, args []string, title string) string {
+	switch {
+	case len(args) == 0:
+	case len(args) == 1 && args[0] == "--reset":
+		*dst = nil
+	default:
+		*dst = slices.Clone(args)
+	}
+	return showList(title, *dst, " ")
+}
+
+// showList formats a titled list of settings.
+func showList(title string, items []string, sep string) string {
+	if len(items) == 0 {
+		return title + ": (none)\n"
+	}
+	if sep == "\n" {
+		return title + ":\n  " + strings.Join(items, "\n  ") + "\n"
+	}
+	return title + ": " + strings.Join(items, sep) + "\n"
+}
