@@ -1,0 +1,104 @@
+package timeline
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Summary is the one line of numbers printed under a timeline.
+type Summary struct {
+	// Wall is the time from the origin to the end of the last span.
+	Wall time.Duration
+	// Busy is the total length of all Running spans. It exceeds Wall
+	// when lanes ran in parallel.
+	Busy time.Duration
+	// MaxRunning is the most lanes that were Running at the same instant.
+	MaxRunning int
+	// MaxWaiting is the most lanes that were Waiting or Blocked at the
+	// same instant.
+	MaxWaiting int
+	// MaxRunnable is the most lanes that were Runnable (ready, but with
+	// no free CPU or worker) at the same instant.
+	MaxRunnable int
+}
+
+// String formats the summary as one line, such as
+// "wall 15 min · busy 13 min · at most 1 running, 2 waiting at once".
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "wall %s · busy %s · at most %d running, %d waiting", formatDuration(s.Wall), formatDuration(s.Busy), s.MaxRunning, s.MaxWaiting)
+	if s.MaxRunnable > 0 {
+		fmt.Fprintf(&b, ", %d runnable", s.MaxRunnable)
+	}
+	b.WriteString(" at once")
+	return b.String()
+}
+
+// Summary computes the timeline's summary.
+func (t *Timeline) Summary() Summary { return summarize(t.Spans()) }
+
+// group is the summary counter a kind adds to, or -1 for none.
+func group(k Kind) int {
+	switch k {
+	case Running:
+		return 0
+	case Waiting, Blocked:
+		return 1
+	case Runnable:
+		return 2
+	}
+	return -1
+}
+
+func summarize(spans []Span) Summary {
+	var s Summary
+	type edge struct {
+		at    time.Duration
+		delta int // +1 start, -1 end
+		lane  string
+		group int
+	}
+	var edges []edge
+	for _, sp := range spans {
+		s.Wall = max(s.Wall, sp.End)
+		if sp.Kind == Running {
+			s.Busy += sp.Duration()
+		}
+		g := group(sp.Kind)
+		if g < 0 || sp.End <= sp.Start {
+			continue
+		}
+		edges = append(edges, edge{sp.Start, +1, sp.Lane, g}, edge{sp.End, -1, sp.Lane, g})
+	}
+	// Ends sort before starts at the same instant: spans that touch do
+	// not overlap.
+	slices.SortStableFunc(edges, func(a, b edge) int {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.delta, b.delta)
+	})
+	type key struct {
+		lane  string
+		group int
+	}
+	open := map[key]int{}  // spans open per lane and group
+	var lanes, most [3]int // lanes with an open span per group, and the most seen
+	for _, e := range edges {
+		k := key{e.lane, e.group}
+		before := open[k]
+		open[k] += e.delta
+		switch {
+		case before == 0 && open[k] > 0:
+			lanes[e.group]++
+			most[e.group] = max(most[e.group], lanes[e.group])
+		case before > 0 && open[k] == 0:
+			lanes[e.group]--
+		}
+	}
+	s.MaxRunning, s.MaxWaiting, s.MaxRunnable = most[0], most[1], most[2]
+	return s
+}
