@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# setup.sh builds gokernel, warms the Go build cache and installs the
+# gokernel Jupyter kernel spec. docker/Dockerfile runs it as root while
+# building the course image; CI runs it on a plain Debian host (as root) with
+# the paths below pointed somewhere disposable, for example:
+#
+#   BIN_DIR=/tmp/x/bin GO_CACHE_ROOT=/tmp/x/go KERNEL_PREFIX=/tmp/x docker/setup.sh
+#
+# Usage: setup.sh [BIN_DIR]
+#
+# Settings (environment variables, with defaults):
+#   ASYNCGO_SRC    repository root to build from    (this script's ../)
+#   BIN_DIR        where the gokernel binary goes   (/usr/local/bin; or $1)
+#   GO_CACHE_ROOT  Go caches shared by all users    (/opt/go-cache)
+#   GOCACHE, GOMODCACHE, GOPATH, GOKERNEL_CACHE_DIR
+#                  default to build/, mod/, path/ and gokernel/ under
+#                  GO_CACHE_ROOT; the same values must be set when the
+#                  kernel runs (the Dockerfile sets them with ENV), or the
+#                  warm cache is not found.
+#   KERNEL_PREFIX  install the kernel spec in KERNEL_PREFIX/share/jupyter
+#                  (gokernel install --prefix); empty means --sys-prefix,
+#                  the environment of the `jupyter` on PATH
+#   KERNEL_NAME    kernel name                      (gokernel's default)
+#   NO_WARM        1 skips warming the build cache  (0)
+#   OWNER          user:group given the Go caches, so the notebook user can
+#                  write them ($NB_UID:$NB_GID, else 1000:100; empty skips;
+#                  only applied when running as root)
+set -euo pipefail
+
+log() { printf 'setup.sh: %s\n' "$*" >&2; }
+fail() { log "error: $*"; exit 1; }
+run() { log "+ $*"; "$@"; }
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ASYNCGO_SRC=${ASYNCGO_SRC:-$(dirname "$script_dir")}
+BIN_DIR=${1:-${BIN_DIR:-/usr/local/bin}}
+GO_CACHE_ROOT=${GO_CACHE_ROOT:-/opt/go-cache}
+export GOCACHE=${GOCACHE:-$GO_CACHE_ROOT/build}
+export GOMODCACHE=${GOMODCACHE:-$GO_CACHE_ROOT/mod}
+export GOPATH=${GOPATH:-$GO_CACHE_ROOT/path}
+export GOKERNEL_CACHE_DIR=${GOKERNEL_CACHE_DIR:-$GO_CACHE_ROOT/gokernel}
+# Pure Go everywhere: the image has no C compiler, and cells must build with
+# the same settings as the warm cache.
+export CGO_ENABLED=0
+# Use the pinned toolchain, never download another.
+export GOTOOLCHAIN=local
+KERNEL_PREFIX=${KERNEL_PREFIX:-}
+KERNEL_NAME=${KERNEL_NAME:-}
+NO_WARM=${NO_WARM:-0}
+OWNER=${OWNER-${NB_UID:-1000}:${NB_GID:-100}}
+
+[[ -f $ASYNCGO_SRC/go.mod ]] || fail "no go.mod in $ASYNCGO_SRC; set ASYNCGO_SRC to the asyncgo repository root"
+command -v go >/dev/null || fail "no go command on PATH; install Go 1.26 (the Dockerfile copies it to /usr/local/go)"
+case $NO_WARM in 0 | 1) ;; *) fail "NO_WARM must be 0 or 1, not '$NO_WARM'" ;; esac
+
+log "source:        $ASYNCGO_SRC"
+log "gokernel:      $BIN_DIR/gokernel"
+log "GOCACHE:       $GOCACHE"
+log "GOMODCACHE:    $GOMODCACHE"
+log "GOPATH:        $GOPATH"
+log "GOKERNEL_CACHE_DIR: $GOKERNEL_CACHE_DIR"
+if [[ -n $KERNEL_PREFIX ]]; then
+	log "kernel spec:   $KERNEL_PREFIX/share/jupyter/kernels (--prefix)"
+else
+	log "kernel spec:   the environment of the jupyter on PATH (--sys-prefix)"
+fi
+run go version
+
+run mkdir -p "$BIN_DIR" "$GOCACHE" "$GOMODCACHE" "$GOPATH" "$GOKERNEL_CACHE_DIR"
+
+cd "$ASYNCGO_SRC"
+log "building gokernel"
+run go build -o "$BIN_DIR/gokernel" ./kernel/cmd/gokernel
+run "$BIN_DIR/gokernel" version
+
+if [[ $NO_WARM == 0 ]]; then
+	log "warming the build cache: standard library and asyncgo/helpers"
+	run go build std
+	run go build ./helpers/...
+fi
+
+install_args=(install)
+if [[ -n $KERNEL_PREFIX ]]; then
+	install_args+=(--prefix "$KERNEL_PREFIX")
+else
+	command -v jupyter >/dev/null || fail "no jupyter on PATH for --sys-prefix; install Jupyter first or set KERNEL_PREFIX"
+	install_args+=(--sys-prefix)
+fi
+if [[ -n $KERNEL_NAME ]]; then
+	install_args+=(--name "$KERNEL_NAME")
+fi
+# gokernel install also warms the cell workspace unless --no-warm.
+if [[ $NO_WARM == 1 ]]; then
+	install_args+=(--no-warm)
+fi
+log "installing the kernel spec"
+run "$BIN_DIR/gokernel" "${install_args[@]}"
+
+if command -v jupyter >/dev/null; then
+	if [[ -n $KERNEL_PREFIX ]]; then
+		JUPYTER_PATH="$KERNEL_PREFIX/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}" run jupyter kernelspec list
+	else
+		run jupyter kernelspec list
+	fi
+else
+	log "jupyter is not on PATH; not listing kernel specs"
+fi
+
+if [[ -n $OWNER && $(id -u) == 0 ]]; then
+	log "giving the Go caches to $OWNER, so the notebook user can build"
+	run chown -R "$OWNER" "$GOCACHE" "$GOMODCACHE" "$GOPATH" "$GOKERNEL_CACHE_DIR"
+fi
+log "done"
