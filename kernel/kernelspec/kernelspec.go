@@ -185,7 +185,7 @@ func KernelsDir(ctx context.Context, o Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(data, "kernels"), nil
+	return p.join(data, "kernels"), nil
 }
 
 // Dir returns the directory of the kernel spec that o selects:

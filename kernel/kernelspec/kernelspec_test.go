@@ -349,3 +349,64 @@ func TestJupyterFindsInstalledSpec(t *testing.T) {
 		t.Errorf("jupyter reads the spec as %+v", got.Spec)
 	}
 }
+
+// TestInstallKeepsSymlinkedExecutable checks that a link to the binary is
+// recorded as given, so replacing the link's target upgrades the kernel.
+func TestInstallKeepsSymlinkedExecutable(t *testing.T) {
+	root := t.TempDir()
+	link := filepath.Join(t.TempDir(), "gokernel-link")
+	if err := os.Symlink(fakeBinary(t), link); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := Install(context.Background(), Options{Executable: link, Platform: dataPlatform(root)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Argv[0] != link {
+		t.Errorf("argv[0] = %q, want the link %q as given", spec.Argv[0], link)
+	}
+}
+
+// TestInstallRunningBinary checks the default executable: the test binary
+// itself, recorded by absolute path.
+func TestInstallRunningBinary(t *testing.T) {
+	root := t.TempDir()
+	dir, err := Install(context.Background(), Options{Platform: dataPlatform(root)})
+	if err != nil {
+		if strings.Contains(err.Error(), "go run") {
+			t.Skip("the test binary lives in a go-build directory:", err)
+		}
+		t.Fatal(err)
+	}
+	spec, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Argv[0] != exe || !filepath.IsAbs(spec.Argv[0]) {
+		t.Errorf("argv[0] = %q, want the running binary %q", spec.Argv[0], exe)
+	}
+}
+
+// BenchmarkInstall measures a reinstall over an existing spec: write to a
+// temporary directory, swap it in, remove the old one.
+func BenchmarkInstall(b *testing.B) {
+	root := b.TempDir()
+	exe := filepath.Join(b.TempDir(), "gokernel")
+	if err := os.WriteFile(exe, nil, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	opts := Options{Executable: exe, Platform: dataPlatform(root)}
+	for b.Loop() {
+		if _, err := Install(context.Background(), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

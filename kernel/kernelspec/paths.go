@@ -249,6 +249,9 @@ func (p Platform) SysPrefix(ctx context.Context) (string, error) {
 // cannot list variables.
 func (p Platform) environ() []string {
 	env := os.Environ()
+	if p.LookupEnv == nil {
+		return env
+	}
 	if path, ok := p.LookupEnv("PATH"); ok {
 		env = append(env, "PATH="+path)
 	}
