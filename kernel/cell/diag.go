@@ -70,20 +70,21 @@ func cellName(file string, sources map[string]string) string {
 }
 
 // FormatDiagnostics renders diagnostics as text: each one's position and
-// message, then the cell line it points at and a ^ under its column.
+// message (continuation lines indented by a tab), then the cell line it
+// points at and a ^ under its column.
 // Sources maps cell names to cell sources.
 func FormatDiagnostics(ds []Diagnostic, sources map[string]string) string {
 	var b strings.Builder
 	for _, d := range ds {
 		if d.Cell == "" {
-			b.WriteString(d.Message + "\n")
+			b.WriteString(strings.ReplaceAll(d.Message, "\n", "\n\t") + "\n")
 			continue
 		}
 		pos := d.Cell + ":" + strconv.Itoa(d.Line)
 		if d.Col > 0 {
 			pos += ":" + strconv.Itoa(d.Col)
 		}
-		b.WriteString(pos + ": " + d.Message + "\n")
+		b.WriteString(pos + ": " + strings.ReplaceAll(d.Message, "\n", "\n\t") + "\n")
 		src, ok := sources[d.Cell]
 		lines := strings.Split(src, "\n")
 		if !ok || d.Line < 1 || d.Line > len(lines) {

@@ -20,6 +20,7 @@
 //   - a whole "func main() { ... }": its body is the statements. A cell may
 //     not hold both func main and statements outside it.
 //
+// A leading "package main" clause, as in a pasted program, is ignored.
 // A top-level line beginning with func is a declaration when a name follows
 // (func f, func (r T) M); "func() { ... }()" is a statement.
 //

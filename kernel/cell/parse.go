@@ -130,6 +130,7 @@ const (
 	unitStmt unitKind = iota
 	unitImport
 	unitDecl
+	unitPackage // a package clause, which cells may keep from pasted programs
 )
 
 // Parse parses a cell. Syntax errors, and unknown or misplaced magics, are
@@ -351,7 +352,8 @@ func qualifiers(n ast.Node) []string {
 	var out []string
 	ast.Inspect(n, func(n ast.Node) bool {
 		if s, ok := n.(*ast.SelectorExpr); ok {
-			//lint:ignore SA1019 the parser's resolution is enough to tell package qualifiers from locals here.
+			// The parser's own resolution (ast.Ident.Obj) is enough to
+			// tell package qualifiers from local names here.
 			if id, ok := s.X.(*ast.Ident); ok && id.Obj == nil && !slices.Contains(out, id.Name) {
 				out = append(out, id.Name)
 			}
@@ -518,6 +520,8 @@ func splitUnits(code string, sep int) []unit {
 			switch {
 			case sep >= 0 && u.start > sep:
 				u.kind = unitStmt
+			case toks[first].tok == token.PACKAGE && len(units) == 0:
+				u.kind = unitPackage
 			case toks[first].tok == token.IMPORT:
 				u.kind = unitImport
 			case toks[first].tok == token.CONST, toks[first].tok == token.VAR, toks[first].tok == token.TYPE:

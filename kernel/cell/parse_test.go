@@ -160,6 +160,11 @@ func TestParseShapes(t *testing.T) {
 			want: shape{body: []string{"ok := true @1:1", "b := ok &&\n!ok @2:1"}, last: "b @4:1"},
 		},
 		{
+			name: "pasted program with a package clause",
+			src:  "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(1)\n}",
+			want: shape{imports: []string{" fmt @3:8"}, last: "fmt.Println(1) @6:2 call"},
+		},
+		{
 			name: "empty cell",
 			src:  "\n\n",
 			want: shape{},
@@ -185,6 +190,10 @@ func TestParseShapes(t *testing.T) {
 				if !slices.Equal(f.got, f.want) {
 					t.Errorf("%s:\n got %q\nwant %q", f.what, f.got, f.want)
 				}
+			}
+			hasCode := tt.want.imports != nil || tt.want.decls != nil || tt.want.body != nil || tt.want.last != ""
+			if c.HasCode() != hasCode {
+				t.Errorf("HasCode() = %v, want %v", c.HasCode(), hasCode)
 			}
 			if got.last != tt.want.last {
 				t.Errorf("last = %q, want %q", got.last, tt.want.last)
