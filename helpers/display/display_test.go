@@ -301,3 +301,19 @@ func TestFallbackSizes(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkShow(b *testing.B) {
+	for _, token := range []string{testToken, ""} {
+		name := "kernel"
+		if token == "" {
+			name = "text"
+		}
+		b.Run(name, func(b *testing.B) {
+			d := &displayer{out: io.Discard, errw: io.Discard, token: token, outMu: new(sync.Mutex), inMu: new(sync.Mutex)}
+			v := point{X: 1, Y: 2, Name: "gopher"}
+			for b.Loop() {
+				d.show(frame.TypeDisplayData, "", dataOf(v))
+			}
+		})
+	}
+}

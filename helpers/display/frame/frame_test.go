@@ -155,7 +155,7 @@ func TestValidate(t *testing.T) {
 		{"input with wait", &frame.Message{Type: frame.TypeInputRequest, Wait: true}, []string{"input_request cannot have wait"}},
 		{"not a mime type", &frame.Message{Type: frame.TypeDisplayData, Data: map[string]any{"html": "<b/>"}}, []string{`"html" is not a MIME type`}},
 		{"text not string", &frame.Message{Type: frame.TypeDisplayData, Data: map[string]any{"text/plain": 42.0}}, []string{"text/plain content must be a string, not float64"}},
-		{"image bytes", &frame.Message{Type: frame.TypeDisplayData, Data: map[string]any{"image/png": []byte(pngHeader)}}, []string{"image/png content must be a string, not []byte (encode binary content as base64)"}},
+		{"image bytes", &frame.Message{Type: frame.TypeDisplayData, Data: map[string]any{"image/png": []byte(pngHeader)}}, []string{"image/png content must be a string, not []byte (encode it as base64; display.NewData does)"}},
 		{"svg null", &frame.Message{Type: frame.TypeDisplayData, Data: map[string]any{"image/svg+xml": nil}}, []string{"image/svg+xml content must be a string, not null"}},
 		{"bad base64", &frame.Message{Type: frame.TypeDisplayData, Data: map[string]any{"image/png": "iVBOR*"}}, []string{"image/png content must be base64"}},
 		{"not a png", &frame.Message{Type: frame.TypeDisplayData, Data: map[string]any{"image/png": b64("GIF89a")}}, []string{"not a png image", `starts with "GIF89a"`}},

@@ -169,7 +169,7 @@ func describe(v any) string {
 	case nil:
 		return "null"
 	case []byte:
-		return "[]byte (encode binary content as base64)"
+		return "[]byte (encode it as base64; display.NewData does)"
 	}
 	return fmt.Sprintf("%T", v)
 }
