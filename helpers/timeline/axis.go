@@ -50,14 +50,16 @@ func newAxis(end time.Duration, maxTicks int, unit time.Duration) axis {
 	switch unit {
 	case time.Nanosecond, time.Microsecond, time.Millisecond, time.Second, time.Minute, time.Hour:
 	default:
-		unit = unitFor(step)
+		unit = unitFor(step, end)
 	}
 	return axis{end: end, step: step, unit: unit}
 }
 
-// unitFor picks the unit for labels of ticks step apart: labels need at
-// most one decimal, and minutes and hours are used from steps of a minute.
-func unitFor(step time.Duration) time.Duration {
+// unitFor picks the unit for the labels of ticks step apart on an axis
+// that ends at end: hours or minutes from steps of an hour or a minute,
+// otherwise the largest of ns, µs, ms and s that is not longer than the
+// axis, so that labels read "0.5 ms" rather than "500000 ns".
+func unitFor(step, end time.Duration) time.Duration {
 	switch {
 	case step >= time.Hour:
 		return time.Hour
@@ -66,7 +68,7 @@ func unitFor(step time.Duration) time.Duration {
 	}
 	unit := time.Nanosecond
 	for _, u := range []time.Duration{time.Microsecond, time.Millisecond, time.Second} {
-		if step*10 >= u {
+		if end >= u {
 			unit = u
 		}
 	}

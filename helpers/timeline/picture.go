@@ -29,7 +29,14 @@ func (t *Timeline) picture() picture {
 	marks := slices.Clone(t.marks)
 	t.mu.Unlock()
 
+	count := make(map[string]int, len(lanes))
+	for _, s := range spans {
+		count[s.Lane]++
+	}
 	p.spans = make(map[string][]Span, len(lanes))
+	for lane, n := range count {
+		p.spans[lane] = make([]Span, 0, n)
+	}
 	p.marks = make(map[string][]Mark)
 	first := make(map[string]time.Duration, len(lanes)) // earliest start per lane
 	present := map[Kind]bool{}

@@ -112,18 +112,22 @@ func (s *Sim) Run() *Timeline {
 		if s.timers.Len() == 0 {
 			break
 		}
-		tm := heap.Pop(&s.timers).(timer)
-		s.now = tm.at
-		if tm.worker >= 0 {
-			s.busy[tm.worker] = false
-			if len(s.queue) > 0 {
-				w := s.queue[0]
-				s.queue = s.queue[1:]
-				s.tasks.Add(Span{Lane: w.task.name, Kind: Runnable, Label: w.label, Start: w.since, End: s.now, Detail: "ready, waiting for a free " + s.workerName()})
-				s.startWork(w, tm.worker)
+		// Fire every timer due at the next instant before any task runs,
+		// so that all the workers freed at that instant are free.
+		s.now = s.timers[0].at
+		for s.timers.Len() > 0 && s.timers[0].at == s.now {
+			tm := heap.Pop(&s.timers).(timer)
+			if tm.worker >= 0 {
+				s.busy[tm.worker] = false
+				if len(s.queue) > 0 {
+					w := s.queue[0]
+					s.queue = s.queue[1:]
+					s.tasks.Add(Span{Lane: w.task.name, Kind: Runnable, Label: w.label, Start: w.since, End: s.now, Detail: "ready, waiting for a free " + s.workerName()})
+					s.startWork(w, tm.worker)
+				}
 			}
+			s.ready = append(s.ready, tm.task)
 		}
-		s.ready = append(s.ready, tm.task)
 	}
 	for _, t := range s.all {
 		if t.started && !t.finished {

@@ -61,7 +61,7 @@ func summarize(spans []Span) Summary {
 		lane  string
 		group int
 	}
-	var edges []edge
+	edges := make([]edge, 0, 2*len(spans))
 	for _, sp := range spans {
 		s.Wall = max(s.Wall, sp.End)
 		if sp.Kind == Running {

@@ -192,32 +192,32 @@ func (lk look) attrs() string {
 // drawSpans draws the spans of one lane, merging runs of spans narrower
 // than a pixel into one shape so that huge timelines stay small.
 func drawSpans(w *svgWriter, spans []Span, lane string, y float64, xOf func(time.Duration) float64) {
-	var run []Span // narrow spans waiting to be merged
-	runEnd := 0.0  // right edge of the run, in pixels
+	first, n := 0, 0 // narrow spans waiting to be merged: spans[first:first+n]
+	runEnd := 0.0    // right edge of the run, in pixels
 	flush := func() {
-		switch len(run) {
+		switch n {
 		case 0:
 		case 1:
-			drawSpan(w, run[0], lane, y, xOf)
+			drawSpan(w, spans[first], lane, y, xOf)
 		default:
-			drawMerged(w, run, lane, y, xOf)
+			drawMerged(w, spans[first:first+n], lane, y, xOf)
 		}
-		run = run[:0]
+		n = 0
 	}
-	for _, s := range spans {
+	for i, s := range spans {
 		x1, x2 := xOf(s.Start), xOf(s.End)
 		if x2-x1 >= 1 {
 			flush()
 			drawSpan(w, s, lane, y, xOf)
 			continue
 		}
-		if len(run) > 0 && x1 > runEnd+1 {
+		if n > 0 && x1 > runEnd+1 {
 			flush()
 		}
-		if len(run) == 0 {
-			runEnd = x2
+		if n == 0 {
+			first, runEnd = i, x2
 		}
-		run = append(run, s)
+		n++
 		runEnd = max(runEnd, x2)
 	}
 	flush()
@@ -343,6 +343,13 @@ func escape(s string) string {
 
 // visibleSpans returns the spans that overlap the axis from 0 to end.
 func visibleSpans(spans []Span, end time.Duration) []Span {
+	all := true
+	for _, s := range spans {
+		all = all && s.End >= 0 && s.Start <= end
+	}
+	if all {
+		return spans
+	}
 	var vis []Span
 	for _, s := range spans {
 		if s.End >= 0 && s.Start <= end {
