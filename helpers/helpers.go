@@ -10,7 +10,9 @@ package helpers
 import (
 	"embed"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -27,7 +29,7 @@ func Source() fs.FS { return source }
 
 // Packages lists the import paths of the packages in Source, sorted.
 func Packages() ([]string, error) {
-	var pkgs []string
+	seen := map[string]bool{}
 	err := fs.WalkDir(source, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -36,19 +38,19 @@ func Packages() ([]string, error) {
 			return fs.SkipDir
 		}
 		if !d.IsDir() && strings.HasSuffix(p, ".go") && !Skip(p) {
-			pkg := "asyncgo/helpers/" + path.Dir(p)
-			if len(pkgs) == 0 || pkgs[len(pkgs)-1] != pkg {
-				pkgs = append(pkgs, pkg)
-			}
+			seen["asyncgo/helpers/"+path.Dir(p)] = true
 		}
 		return nil
 	})
-	return pkgs, err
+	return slices.Sorted(maps.Keys(seen)), err
 }
 
 // Skip reports whether a path in Source is not needed to build the helpers:
 // tests, test data, and files the go command ignores.
 func Skip(p string) bool {
+	if p == "." {
+		return false
+	}
 	for _, elem := range strings.Split(p, "/") {
 		if elem == "testdata" || strings.HasPrefix(elem, ".") || strings.HasPrefix(elem, "_") {
 			return true

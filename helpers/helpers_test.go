@@ -66,6 +66,7 @@ func TestSourceLeavesOutTests(t *testing.T) {
 		path string
 		skip bool
 	}{
+		{".", false},
 		{"display/display.go", false},
 		{"display/display_test.go", true},
 		{"timeline/testdata/a.svg", true},

