@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"asyncgo/kernel/kernelspec"
+	"asyncgo/kernel/runner"
+	"asyncgo/kernel/server"
+)
+
+// locationFlags are the flags that choose where a kernelspec lives.
+type locationFlags struct {
+	user, sysPrefix bool
+	prefix, name    string
+}
+
+func (l *locationFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&l.user, "user", false, "the user's Jupyter data directory (the default)")
+	fs.BoolVar(&l.sysPrefix, "sys-prefix", false, "the data directory of the Python environment whose jupyter is on PATH")
+	fs.StringVar(&l.prefix, "prefix", "", "the data directory under `DIR`/share/jupyter")
+	fs.StringVar(&l.name, "name", kernelspec.DefaultName, "the kernel `name`")
+}
+
+func (l *locationFlags) options() (kernelspec.Options, error) {
+	n := 0
+	for _, set := range []bool{l.user, l.sysPrefix, l.prefix != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return kernelspec.Options{}, fmt.Errorf("choose one of --user, --sys-prefix and --prefix")
+	}
+	o := kernelspec.Options{Name: l.name, Scope: kernelspec.User}
+	switch {
+	case l.sysPrefix:
+		o.Scope = kernelspec.SysPrefix
+	case l.prefix != "":
+		o.Scope, o.Prefix = kernelspec.Prefix, l.prefix
+	}
+	return o, nil
+}
+
+func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("install", flag.ContinueOnError)
+	var loc locationFlags
+	loc.register(fs)
+	display := fs.String("display-name", "", "the `name` shown in Jupyter (default \"Go (gokernel)\")")
+	noWarm := fs.Bool("no-warm", false, "skip preparing the cell workspace (the first cell then compiles the standard library)")
+	if code := parseFlags(fs, args, stderr, "[--user | --sys-prefix | --prefix DIR] [--name NAME] [--no-warm]"); code >= 0 {
+		return code
+	}
+	opts, err := loc.options()
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel install: %v\n", err)
+		return 2
+	}
+	opts.DisplayName = *display
+	dir, err := kernelspec.Install(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel install: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Installed the kernelspec %q in %s\n", opts.Name, dir)
+	if *noWarm {
+		return 0
+	}
+	start := time.Now()
+	fmt.Fprintln(stdout, "Preparing the cell workspace (the standard library and asyncgo/helpers, built once)...")
+	if err := runner.Warm(ctx, runner.Options{}); err != nil {
+		fmt.Fprintf(stderr, "gokernel install: the kernelspec is installed, but preparing the cell workspace failed: %v\nThe first cell will be slower; run 'gokernel install' again when the problem is fixed.\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Ready in %.1fs: cells build with %s.\n", time.Since(start).Seconds(), server.ToolchainVersion(runner.FindGo()))
+	return 0
+}
+
+func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("uninstall", flag.ContinueOnError)
+	var loc locationFlags
+	loc.register(fs)
+	if code := parseFlags(fs, args, stderr, "[--user | --sys-prefix | --prefix DIR] [--name NAME]"); code >= 0 {
+		return code
+	}
+	opts, err := loc.options()
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel uninstall: %v\n", err)
+		return 2
+	}
+	dir, err := kernelspec.Uninstall(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel uninstall: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Removed the kernelspec %q from %s\n", opts.Name, dir)
+	return 0
+}
+
+func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	goCmd := runner.FindGo()
+	fmt.Fprintf(stdout, "gokernel %s\ncells build with %s (%s)\n", version, server.ToolchainVersion(goCmd), goCmd)
+	return 0
+}
+
+// outputLimit parses a size such as "8MiB", "500KB" or "1048576"; empty
+// means the default.
+func outputLimit(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return server.DefaultOutputLimit, nil
+	}
+	units := []struct {
+		suffix string
+		mult   int
+	}{{"MiB", 1 << 20}, {"KiB", 1 << 10}, {"MB", 1000 * 1000}, {"KB", 1000}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+	mult := 1
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size: write a number of bytes, or with a unit such as 8MiB or 500KB", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,364 @@
+// Package server is gokernel's Jupyter kernel: it answers the Jupyter
+// messaging protocol (version 5.4) on the sockets of a connection file and
+// runs Go cells.
+//
+// Each cell becomes a Go program (see asyncgo/kernel/cell), built with the
+// Go toolchain and run as a fresh child process (see asyncgo/kernel/runner).
+// Declarations persist across cells; values do not. Requests on the shell
+// socket are served one at a time, in order; the control socket is served
+// beside it, so an interrupt or a shutdown reaches a busy kernel.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"asyncgo/kernel/cell"
+	"asyncgo/kernel/channel"
+	"asyncgo/kernel/jupyter"
+	"asyncgo/kernel/runner"
+	"asyncgo/kernel/typecheck"
+)
+
+// Config configures a Kernel.
+type Config struct {
+	// Connection says where to listen and how to sign messages.
+	Connection jupyter.ConnectionInfo
+	// Logger receives the kernel's own log; nil means discard.
+	Logger *slog.Logger
+	// Workspace configures where cells are built.
+	Workspace runner.Options
+	// Version is gokernel's version, reported in kernel_info.
+	Version string
+	// OutputLimit is how many bytes of output one cell may send before
+	// the rest is discarded with a notice; 0 means DefaultOutputLimit.
+	OutputLimit int
+	// FlushInterval is how often a running cell's printed text is sent;
+	// 0 means 50 milliseconds.
+	FlushInterval time.Duration
+	// Grace is how long an interrupted cell has before it is killed;
+	// 0 means one second.
+	Grace time.Duration
+}
+
+// DefaultOutputLimit is the default per-cell output limit: 8 MiB.
+const DefaultOutputLimit = 8 << 20
+
+// Kernel serves one Jupyter kernel connection.
+type Kernel struct {
+	cfg     Config
+	log     *slog.Logger
+	session string // this kernel's session id in message headers
+	ws      *runner.Workspace
+	sock    *channel.Sockets
+
+	cells   *cell.Session     // used only by the shell goroutine
+	count   int               // execution count
+	silent  int               // count of cells run without history
+	sources map[string]string // cell file name → source, for diagnostics
+	names   cellNames
+	// checkers type-check programs, one per set of build flags and
+	// environment (export data differs between them).
+	checkers map[string]*typecheck.Checker
+	history  []HistoryEntry
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc // interrupts the running cell
+	running bool
+
+	goVersionOnce sync.Once
+	goVersion     string
+
+	stop     context.CancelFunc
+	shutdown chan struct{}
+}
+
+// New returns a kernel for cfg. It does not listen yet.
+func New(cfg Config) (*Kernel, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.OutputLimit <= 0 {
+		cfg.OutputLimit = DefaultOutputLimit
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = 50 * time.Millisecond
+	}
+	if cfg.Version == "" {
+		cfg.Version = "devel"
+	}
+	ws, err := runner.NewWorkspace(cfg.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	return &Kernel{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		session:  jupyter.NewID(),
+		ws:       ws,
+		cells:    cell.NewSession(),
+		sources:  map[string]string{},
+		names:    cellNames{},
+		checkers: map[string]*typecheck.Checker{},
+		shutdown: make(chan struct{}),
+	}, nil
+}
+
+// Serve listens on the connection's sockets and serves requests until a
+// shutdown request, ctx is done, or a socket fails for good. It returns nil
+// after a shutdown request.
+func (k *Kernel) Serve(ctx context.Context) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	k.stop = stop
+	sock, err := channel.Listen(ctx, k.cfg.Connection, channel.Options{Logger: k.log})
+	if err != nil {
+		return err
+	}
+	k.sock = sock
+	defer sock.Close()
+	defer k.ws.Close()
+	defer k.Interrupt()
+
+	k.publishStatus(nil, "starting")
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); k.serveShell(ctx) }()
+	go func() { defer wg.Done(); k.serveControl(ctx) }()
+
+	select {
+	case <-k.shutdown:
+		err = nil
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-sock.Done():
+		err = fmt.Errorf("kernel sockets failed: %w", sock.Err())
+	}
+	stop()
+	k.Interrupt()
+	wg.Wait()
+	return err
+}
+
+// Interrupt stops the running cell, if any: the same as an
+// interrupt_request. The command calls it on SIGINT (interrupt_mode
+// "signal").
+func (k *Kernel) Interrupt() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cancel != nil {
+		k.cancel()
+	}
+}
+
+func (k *Kernel) serveShell(ctx context.Context) {
+	msgs := k.sock.Shell().Messages()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			k.handle(ctx, k.sock.Shell(), m)
+		}
+	}
+}
+
+func (k *Kernel) serveControl(ctx context.Context) {
+	msgs := k.sock.Control().Messages()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			k.handle(ctx, k.sock.Control(), m)
+		}
+	}
+}
+
+// handle answers one request, with status busy and idle around it.
+func (k *Kernel) handle(ctx context.Context, r *channel.Router, m *jupyter.Message) {
+	k.log.Debug("request", "type", m.Header.MsgType, "id", m.Header.MsgID)
+	switch m.Header.MsgType {
+	case "interrupt_request":
+		// Interrupts answer at once and do not report busy/idle: the
+		// kernel is still busy with the interrupted cell.
+		k.Interrupt()
+		k.reply(r, m, "interrupt_reply", map[string]any{"status": "ok"})
+		return
+	case "shutdown_request":
+		var c struct {
+			Restart bool `json:"restart"`
+		}
+		m.Decode(&c)
+		k.publishStatus(m, "busy")
+		k.Interrupt()
+		k.reply(r, m, "shutdown_reply", map[string]any{"status": "ok", "restart": c.Restart})
+		k.publishStatus(m, "idle")
+		select {
+		case <-k.shutdown:
+		default:
+			close(k.shutdown)
+		}
+		return
+	}
+	k.publishStatus(m, "busy")
+	defer k.publishStatus(m, "idle")
+	switch m.Header.MsgType {
+	case "kernel_info_request":
+		k.reply(r, m, "kernel_info_reply", k.kernelInfo())
+	case "execute_request":
+		k.execute(ctx, r, m)
+	case "is_complete_request":
+		var c struct {
+			Code string `json:"code"`
+		}
+		m.Decode(&c)
+		status, indent := cell.IsComplete(c.Code)
+		reply := map[string]any{"status": status}
+		if status == "incomplete" {
+			reply["indent"] = indent
+		}
+		k.reply(r, m, "is_complete_reply", reply)
+	case "history_request":
+		k.reply(r, m, "history_reply", k.historyReply(m))
+	case "comm_info_request":
+		k.reply(r, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
+	case "comm_open":
+		// No comm targets exist yet: close the comm, as a kernel does for
+		// a target it does not know.
+		var c struct {
+			CommID     string `json:"comm_id"`
+			TargetName string `json:"target_name"`
+		}
+		m.Decode(&c)
+		k.log.Info("comm_open for an unknown target", "target", c.TargetName)
+		k.publish(m, "comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}})
+	case "comm_msg", "comm_close":
+		// Nothing to do without comms.
+	case "complete_request":
+		k.reply(r, m, "complete_reply", k.complete(m))
+	case "inspect_request":
+		k.reply(r, m, "inspect_reply", k.inspect(m))
+	default:
+		k.log.Warn("unknown message type; ignored", "type", m.Header.MsgType)
+	}
+}
+
+func (k *Kernel) kernelInfo() map[string]any {
+	return map[string]any{
+		"status":                 "ok",
+		"protocol_version":       jupyter.ProtocolVersion,
+		"implementation":         "gokernel",
+		"implementation_version": k.cfg.Version,
+		"language_info": map[string]any{
+			"name":               "go",
+			"version":            strings.TrimPrefix(k.toolchainVersion(), "go"),
+			"mimetype":           "text/x-go",
+			"file_extension":     ".go",
+			"pygments_lexer":     "go",
+			"codemirror_mode":    "go",
+			"nbconvert_exporter": "script",
+		},
+		"banner": fmt.Sprintf("gokernel %s: Go cells, built with %s. Type %%help for how cells work.", k.cfg.Version, k.toolchainVersion()),
+		"help_links": []map[string]string{
+			{"text": "Go documentation", "url": "https://go.dev/doc/"},
+			{"text": "Go standard library", "url": "https://pkg.go.dev/std"},
+		},
+		"debugger": false,
+	}
+}
+
+// toolchainVersion returns the version of the Go toolchain that builds
+// cells, read from its GOROOT/VERSION file (no process is started).
+func (k *Kernel) toolchainVersion() string {
+	k.goVersionOnce.Do(func() {
+		k.goVersion = ToolchainVersion(k.ws.Go())
+	})
+	return k.goVersion
+}
+
+// ToolchainVersion returns the version of the go command at path (such as
+// "go1.26.8"), from the VERSION file of its GOROOT, or by asking it.
+func ToolchainVersion(goCmd string) string {
+	if p, err := filepath.EvalSymlinks(goCmd); err == nil {
+		if b, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(p)), "VERSION")); err == nil {
+			first, _, _ := strings.Cut(string(b), "\n")
+			if strings.HasPrefix(first, "go") {
+				return strings.TrimSpace(first)
+			}
+		}
+	}
+	if out, err := exec.Command(goCmd, "env", "GOVERSION").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return "unknown (no Go toolchain found: install Go 1.26)"
+}
+
+func (k *Kernel) historyReply(m *jupyter.Message) map[string]any {
+	var c struct {
+		Access  string `json:"hist_access_type"`
+		Session int    `json:"session"`
+		Start   int    `json:"start"`
+		Stop    int    `json:"stop"`
+		N       int    `json:"n"`
+		Pattern string `json:"pattern"`
+		Unique  bool   `json:"unique"`
+		Output  bool   `json:"output"`
+	}
+	if err := m.Decode(&c); err != nil {
+		return map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{}}
+	}
+	entries := History(k.history, c.Access, c.Session, c.Start, c.Stop, c.N, c.Pattern, c.Unique)
+	out := make([][]any, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, []any{historySession, e.Line, e.Input})
+	}
+	return map[string]any{"status": "ok", "history": out}
+}
+
+// reply sends a reply on the socket the request came from.
+func (k *Kernel) reply(r *channel.Router, parent *jupyter.Message, msgType string, content any) {
+	m, err := jupyter.NewMessage(k.session, "kernel", msgType, parent, content)
+	if err != nil {
+		k.log.Error("encode reply", "type", msgType, "err", err)
+		return
+	}
+	if err := r.Send(m); err != nil {
+		k.log.Warn("send reply", "type", msgType, "err", err)
+	}
+}
+
+// publish sends a message on IOPub; it never blocks.
+func (k *Kernel) publish(parent *jupyter.Message, msgType string, content any) {
+	m, err := jupyter.NewMessage(k.session, "kernel", msgType, parent, content)
+	if err != nil {
+		k.log.Error("encode iopub message", "type", msgType, "err", err)
+		return
+	}
+	m.Identities = [][]byte{[]byte("kernel." + k.session + "." + msgType)}
+	k.sock.IOPub().Publish(m)
+}
+
+func (k *Kernel) publishStatus(parent *jupyter.Message, state string) {
+	k.publish(parent, "status", map[string]any{"execution_state": state})
+}
+
+// errorContent is the content of an error output and of a failed reply.
+type errorContent struct {
+	Name      string   `json:"ename"`
+	Value     string   `json:"evalue"`
+	Traceback []string `json:"traceback"`
+}
