@@ -14,3 +14,10 @@ func (t *Timeline) DisplayData() display.Data {
 func (s *Stacked) DisplayData() display.Data {
 	return display.Data{MIME: map[string]any{"image/svg+xml": s.SVG(), "text/plain": s.Text()}}
 }
+
+// Show shows the timeline in the notebook: as SVG in JupyterLab, as text
+// outside the kernel (go run, go test). It calls display.Show.
+func (t *Timeline) Show() { display.Show(t) }
+
+// Show shows the stacked timelines, as Timeline.Show does.
+func (s *Stacked) Show() { display.Show(s) }
