@@ -198,7 +198,9 @@ func (t *Timeline) laneRankLocked() map[string]int {
 func (t *Timeline) since() time.Duration { return time.Since(t.origin) }
 
 // Lane is one row of a timeline: a task, a request, a processor.
-// Its methods record in real time and are safe for concurrent use.
+// Its methods record in real time, measured from the moment New was
+// called, and are safe for concurrent use. Timelines from a Sim are in
+// virtual time: add to them with Timeline.Add and Timeline.AddMark only.
 type Lane struct {
 	t    *Timeline
 	name string
