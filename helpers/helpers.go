@@ -18,7 +18,7 @@ import (
 
 //go:generate go run ./internal/modgen
 
-//go:embed display timeline
+//go:embed display exercise timeline
 var source embed.FS
 
 // Source returns the source of the helper packages, rooted at this
