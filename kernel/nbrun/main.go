@@ -45,8 +45,18 @@ type Command struct {
 	// Stdout receives failures, differences and the summary table;
 	// Stderr receives progress and usage errors.
 	Stdout, Stderr io.Writer
-	// Start starts a kernel for each notebook.
+	// Start starts a kernel for each notebook. Nil starts `gokernel
+	// kernel` processes (StartProcess) of the binary named by the
+	// --gokernel flag, or else of the running executable.
 	Start StartFunc
+}
+
+// Main runs `gokernel run` with args (the arguments after "run"), with
+// kernels that are `gokernel kernel` processes of the running executable,
+// and returns the exit status: 0 success, 1 a notebook failed or differs,
+// 2 a usage error.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return Command{Stdout: stdout, Stderr: stderr}.Run(ctx, args)
 }
 
 // Run parses args (the arguments after "run"), runs the notebooks and
@@ -59,6 +69,7 @@ func (c Command) Run(ctx context.Context, args []string) int {
 	check := fs.Bool("check", false, "compare fresh outputs with the stored ones; write nothing")
 	timeout := fs.Duration("timeout", 2*time.Minute, "interrupt a cell running longer than `D` and fail (0: no limit)")
 	jobs := fs.Int("j", 1, "run `N` notebooks in parallel, each with its own kernel")
+	binary := fs.String("gokernel", "", "gokernel `binary` that runs the kernels (default: this executable)")
 	fs.Usage = func() {
 		io.WriteString(c.Stderr, usage)
 		fs.PrintDefaults()
@@ -87,8 +98,13 @@ func (c Command) Run(ctx context.Context, args []string) int {
 
 	start := c.Start
 	if start == nil {
-		fmt.Fprintln(c.Stderr, "gokernel run: no way to start kernels: Command.Start is nil")
-		return 2
+		bin := *binary
+		if bin == "" {
+			if bin, err = os.Executable(); err != nil {
+				return usageErr("cannot find this executable to start kernels (%v): pass --gokernel PATH", err)
+			}
+		}
+		start = StartProcess(bin)
 	}
 	opts := Options{
 		Paths:    paths,
