@@ -43,6 +43,8 @@ func commands() []command {
 		{"install", "[--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name NAME] [--no-warm]", "install the Jupyter kernelspec and prepare the cell workspace", runInstall},
 		{"uninstall", "[--user | --sys-prefix | --prefix DIR] [--name NAME]", "remove the Jupyter kernelspec", runUninstall},
 		{"kernel", "--connection-file FILE", "run the kernel (Jupyter starts it with this)", runKernel},
+		{"run", "[flags] NOTEBOOK|DIR ...", "execute notebooks headlessly and write their outputs (-h for flags)", runNotebooks},
+		{"lab", "[--classic] [DIR] [-- JUPYTER-ARGS]", "start JupyterLab (or the classic Notebook) on the course", runLab},
 		{"version", "", "print gokernel's version and the Go toolchain it builds cells with", runVersion},
 	}
 }
