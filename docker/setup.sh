@@ -12,8 +12,8 @@
 #   ASYNCGO_SRC    repository root to build from    (this script's ../)
 #   BIN_DIR        where the gokernel binary goes   (/usr/local/bin; or $1)
 #   GO_CACHE_ROOT  Go caches shared by all users    (/opt/go-cache)
-#   GOCACHE, GOMODCACHE, GOPATH, GOKERNEL_CACHE_DIR
-#                  default to build/, mod/, path/ and gokernel/ under
+#   GOCACHE, GOMODCACHE, GOPATH
+#                  default to build/, mod/ and path/ under
 #                  GO_CACHE_ROOT; the same values must be set when the
 #                  kernel runs (the Dockerfile sets them with ENV), or the
 #                  warm cache is not found.
@@ -22,6 +22,7 @@
 #                  the environment of the `jupyter` on PATH
 #   KERNEL_NAME    kernel name                      (gokernel's default)
 #   NO_WARM        1 skips warming the build cache  (0)
+#                  (gokernel install --no-warm)
 #   OWNER          user:group given the Go caches, so the notebook user can
 #                  write them ($NB_UID:$NB_GID, else 1000:100; empty skips;
 #                  only applied when running as root)
@@ -38,7 +39,6 @@ GO_CACHE_ROOT=${GO_CACHE_ROOT:-/opt/go-cache}
 export GOCACHE=${GOCACHE:-$GO_CACHE_ROOT/build}
 export GOMODCACHE=${GOMODCACHE:-$GO_CACHE_ROOT/mod}
 export GOPATH=${GOPATH:-$GO_CACHE_ROOT/path}
-export GOKERNEL_CACHE_DIR=${GOKERNEL_CACHE_DIR:-$GO_CACHE_ROOT/gokernel}
 # Pure Go everywhere: the image has no C compiler, and cells must build with
 # the same settings as the warm cache.
 export CGO_ENABLED=0
@@ -58,7 +58,6 @@ log "gokernel:      $BIN_DIR/gokernel"
 log "GOCACHE:       $GOCACHE"
 log "GOMODCACHE:    $GOMODCACHE"
 log "GOPATH:        $GOPATH"
-log "GOKERNEL_CACHE_DIR: $GOKERNEL_CACHE_DIR"
 if [[ -n $KERNEL_PREFIX ]]; then
 	log "kernel spec:   $KERNEL_PREFIX/share/jupyter/kernels (--prefix)"
 else
@@ -66,18 +65,14 @@ else
 fi
 run go version
 
-run mkdir -p "$BIN_DIR" "$GOCACHE" "$GOMODCACHE" "$GOPATH" "$GOKERNEL_CACHE_DIR"
+run mkdir -p "$BIN_DIR" "$GOCACHE" "$GOMODCACHE" "$GOPATH"
 
 cd "$ASYNCGO_SRC"
 log "building gokernel"
-run go build -o "$BIN_DIR/gokernel" ./kernel/cmd/gokernel
+# -trimpath, as cells are built, so the standard library compiled here is
+# reused by the warm-up below instead of compiled twice.
+run go build -trimpath -o "$BIN_DIR/gokernel" ./kernel/cmd/gokernel
 run "$BIN_DIR/gokernel" version
-
-if [[ $NO_WARM == 0 ]]; then
-	log "warming the build cache: standard library and asyncgo/helpers"
-	run go build std
-	run go build ./helpers/...
-fi
 
 install_args=(install)
 if [[ -n $KERNEL_PREFIX ]]; then
@@ -89,7 +84,8 @@ fi
 if [[ -n $KERNEL_NAME ]]; then
 	install_args+=(--name "$KERNEL_NAME")
 fi
-# gokernel install also warms the cell workspace unless --no-warm.
+# gokernel install warms the build cache (the standard library and
+# asyncgo/helpers, with the flags cells are built with) unless --no-warm.
 if [[ $NO_WARM == 1 ]]; then
 	install_args+=(--no-warm)
 fi
@@ -108,6 +104,6 @@ fi
 
 if [[ -n $OWNER && $(id -u) == 0 ]]; then
 	log "giving the Go caches to $OWNER, so the notebook user can build"
-	run chown -R "$OWNER" "$GOCACHE" "$GOMODCACHE" "$GOPATH" "$GOKERNEL_CACHE_DIR"
+	run chown -R "$OWNER" "$GOCACHE" "$GOMODCACHE" "$GOPATH"
 fi
 log "done"
