@@ -1,0 +1,128 @@
+// notebook.mjs runs one course notebook in the classic Jupyter Notebook,
+// the way a learner does, in headless Chromium: it starts a notebook server
+// on 127.0.0.1 with a token, opens a copy of the notebook, chooses
+// Cell > Run All, waits for the kernel to finish, and checks the page:
+// every code cell ran, no cell shows an error unless it is tagged
+// raises-exception, and at least one timeline is drawn as inline SVG with
+// hover titles. It keeps a screenshot.
+//
+// Usage: node notebook.mjs --notebook FILE --work DIR --screenshot PNG
+//                          [--jupyter /usr/bin/jupyter] [--timeout-ms N]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+function parseArgs(argv) {
+	const args = { jupyter: '/usr/bin/jupyter', timeoutMs: 240000 };
+	for (let i = 0; i < argv.length; i += 2) {
+		const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+		args[key] = argv[i + 1];
+	}
+	for (const need of ['notebook', 'work', 'screenshot']) {
+		if (!args[need]) throw new Error(`missing --${need}; usage: node notebook.mjs --notebook FILE --work DIR --screenshot PNG`);
+	}
+	args.timeoutMs = Number(args.timeoutMs);
+	return args;
+}
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = srv.address();
+			srv.close(() => resolve(port));
+		});
+		srv.on('error', reject);
+	});
+}
+
+async function waitForServer(url, proc, timeoutMs) {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (proc.exitCode !== null) throw new Error(`the notebook server exited with status ${proc.exitCode}`);
+		try {
+			const res = await fetch(url);
+			if (res.ok) return;
+		} catch { /* not up yet */ }
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	throw new Error(`the notebook server did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+async function main() {
+	const args = parseArgs(process.argv.slice(2));
+	fs.rmSync(args.work, { recursive: true, force: true });
+	const nbDir = path.join(args.work, 'notebooks');
+	fs.mkdirSync(nbDir, { recursive: true });
+	const name = path.basename(args.notebook);
+	fs.copyFileSync(args.notebook, path.join(nbDir, name));
+
+	const port = await freePort();
+	const token = randomBytes(16).toString('hex');
+	const log = fs.openSync(path.join(args.work, 'server.log'), 'w');
+	const server = spawn(args.jupyter, ['notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`,
+		`--NotebookApp.token=${token}`, `--notebook-dir=${nbDir}`], { stdio: ['ignore', log, log], env: process.env });
+	let context;
+	try {
+		await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, 60000);
+		// A fresh profile directory for every run.
+		context = await chromium.launchPersistentContext(path.join(args.work, 'chrome'), {
+			executablePath: '/usr/bin/chromium',
+			headless: true,
+			viewport: { width: 1200, height: 900 },
+			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+				'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		});
+		const page = await context.newPage();
+		await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`);
+		await page.waitForFunction(() => window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel
+			&& Jupyter.notebook.kernel.is_connected(), null, { timeout: 60000 });
+		const kernelName = await page.evaluate(() => Jupyter.notebook.kernel.name);
+		if (kernelName !== 'gokernel') throw new Error(`the notebook started kernel ${kernelName}, not gokernel`);
+
+		// Run every cell from the menu, as a learner would.
+		await page.click('#celllink');
+		await page.click('#run_all_cells');
+		const start = Date.now();
+		await page.waitForFunction(() => {
+			const cells = Jupyter.notebook.get_cells().filter((c) => c.cell_type === 'code' && c.get_text().trim() !== '');
+			const done = cells.every((c) => typeof c.input_prompt_number === 'number');
+			return done && !document.querySelector('#kernel_indicator_icon').classList.contains('kernel_busy_icon');
+		}, null, { timeout: args.timeoutMs, polling: 500 });
+		const elapsed = Date.now() - start;
+
+		const report = await page.evaluate(() => {
+			const cells = Jupyter.notebook.get_cells();
+			const unexpected = [];
+			let code = 0;
+			cells.forEach((c, i) => {
+				if (c.cell_type !== 'code') return;
+				code++;
+				const tags = (c.metadata && c.metadata.tags) || [];
+				if (c.element[0].querySelector('.output_error') && !tags.includes('raises-exception')) {
+					unexpected.push(`cell ${i + 1}: ${c.element[0].querySelector('.output_error').innerText.slice(0, 300)}`);
+				}
+			});
+			const svgs = [...document.querySelectorAll('.output_subarea svg')];
+			const titled = svgs.filter((s) => s.querySelector('title')).length;
+			return { code, unexpected, svgs: svgs.length, titled };
+		});
+		await page.screenshot({ path: args.screenshot, fullPage: true });
+		console.log(`${name}: ${report.code} code cells ran in ${(elapsed / 1000).toFixed(1)} s; ${report.svgs} inline SVG outputs (${report.titled} with hover titles); screenshot ${args.screenshot}`);
+		const failures = [];
+		if (report.unexpected.length) failures.push(`unexpected errors:\n  ${report.unexpected.join('\n  ')}`);
+		if (report.titled === 0) failures.push('no timeline SVG with hover titles was drawn');
+		if (failures.length) throw new Error(failures.join('\n'));
+	} finally {
+		if (context) await context.close();
+		server.kill('SIGTERM');
+	}
+}
+
+main().catch((err) => {
+	console.error(`browser check failed: ${err.message}`);
+	process.exit(1);
+});
