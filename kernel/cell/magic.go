@@ -19,7 +19,7 @@ type Magic struct {
 }
 
 // magicNames lists the known magics.
-var magicNames = []string{"help", "reset", "list", "env", "goflags", "args"}
+var magicNames = []string{"help", "reset", "list", "env", "goflags", "args", "kernel"}
 
 // helpText is what %help shows.
 const helpText = `Cells mix Go declarations with statements; the statements run as main.
@@ -32,6 +32,7 @@ Magics and ! lines go at the top of a cell, one per line:
   %env [NAME=value ...] show or set environment variables for runs (--reset clears)
   %goflags [flags ...]  show or set go build flags, e.g. -race (--reset clears)
   %args [args ...]      show or set the program's arguments (--reset clears)
+  %kernel               show the kernel's own state (version, memory, goroutines)
   !command              run a shell command in the workspace before the Go code
 A line holding only %% starts main's body: everything after it is a statement.
 `
@@ -135,6 +136,10 @@ func (s *Session) Apply(m Magic) (string, error) {
 		return applyWords(&s.goflags, m.Args, "Go flags"), nil
 	case "args":
 		return applyWords(&s.args, m.Args, "Arguments"), nil
+	case "kernel":
+		// The kernel process answers this one; the session has nothing
+		// to add.
+		return "", nil
 	}
 	return "", fmt.Errorf("unknown magic %%%s: the known magics are %%%s", m.Name, strings.Join(magicNames, ", %"))
 }

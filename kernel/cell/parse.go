@@ -496,9 +496,16 @@ func splitUnits(code string, sep int) []unit {
 	var units []unit
 	depth := 0
 	first := -1
+	// header is set inside the header of a for, if, switch or select
+	// statement, whose semicolons (for i := 0; i < n; i++) do not end it;
+	// the header ends where the statement's block opens.
+	header := false
 	for i, t := range toks {
 		switch t.tok {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
+			if t.tok == token.LBRACE && depth == 0 {
+				header = false
+			}
 			depth++
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			if depth > 0 {
@@ -510,8 +517,12 @@ func splitUnits(code string, sep int) []unit {
 				continue
 			}
 			first = i
+			switch t.tok {
+			case token.FOR, token.IF, token.SWITCH, token.SELECT:
+				header = true
+			}
 		}
-		if (t.tok == token.SEMICOLON && depth == 0) || i == len(toks)-1 {
+		if (t.tok == token.SEMICOLON && depth == 0 && !header) || i == len(toks)-1 {
 			last := i
 			if t.tok == token.SEMICOLON && t.end == t.off { // inserted at a newline
 				last = i - 1

@@ -120,6 +120,11 @@ func TestParseShapes(t *testing.T) {
 			want: shape{body: []string{"outer:\nfor i := range 3 {\n\tfor j := range 3 {\n\t\tif j == 1 { continue outer }\n\t\t_ = i\n\t}\n} @1:1"}},
 		},
 		{
+			name: "statement headers with semicolons",
+			src:  "for i := 0; ; i++ {\n\tbreak\n}\nif x := 1; x > 0 {\n}\nswitch y := 2; y {\n}\nfunc f() {}",
+			want: shape{decls: []string{"func f @8:1"}, body: []string{"for i := 0; ; i++ {\n\tbreak\n} @1:1", "if x := 1; x > 0 {\n} @4:1", "switch y := 2; y {\n} @6:1"}},
+		},
+		{
 			name: "explicit semicolons",
 			src:  "a := 1; func f() {}; b := a; a + b",
 			want: shape{decls: []string{"func f @1:9"}, body: []string{"a := 1; @1:1", "b := a; @1:22"}, last: "a + b @1:30"},
