@@ -130,6 +130,10 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 		return "", syntaxFailure(err, name, req.Code)
 	}
 	for _, mg := range c.Magics {
+		if mg.Name == "kernel" {
+			out.stream("stdout", []byte(k.stateText()))
+			continue
+		}
 		text, err := k.cells.Apply(mg)
 		if err != nil {
 			return "", &errorContent{Name: "MagicError", Value: err.Error(), Traceback: []string{red("MagicError") + ": " + err.Error()}}
@@ -186,6 +190,11 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 		return "go", &errorContent{Name: "RunError", Value: err.Error(), Traceback: []string{red("RunError") + ": " + err.Error()}}
 	}
 	res := p.Wait()
+	out.flush()
+	if res.ExitCode == 66 && out.sawRace() {
+		msg := "the race detector found a data race (see its report above) and ended the program with exit status 66"
+		return "go", &errorContent{Name: "DataRace", Value: msg, Traceback: []string{red("DataRace") + ": " + msg}}
+	}
 	return "go", runFailure(res)
 }
 

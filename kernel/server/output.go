@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -25,6 +26,7 @@ type output struct {
 	pending []byte
 	sent    int // bytes published so far
 	cut     bool
+	race    bool // the race detector reported a data race
 	done    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -108,14 +110,20 @@ func (o *output) flushLocked(final bool) {
 	}
 	keep := 0
 	if !final {
-		keep = incompleteSuffix(text)
+		keep = max(incompleteSuffix(text), partialCellName(text))
 	}
 	send := text[:len(text)-keep]
 	if len(send) == 0 {
 		return
 	}
 	o.sent += len(send)
-	o.publishLocked("stream", map[string]any{"name": o.name, "text": string(send)})
+	out := string(send)
+	if o.name == "stderr" && strings.Contains(out, "WARNING: DATA RACE") {
+		o.race = true
+	}
+	// Programs print cell file names in stack traces, race reports and
+	// runtime.Stack output; the learner knows the cells as In[N].
+	o.publishLocked("stream", map[string]any{"name": o.name, "text": o.k.names.replace(out)})
 	o.pending = append(o.pending[:0], text[len(text)-keep:]...)
 }
 
@@ -135,6 +143,34 @@ func incompleteSuffix(b []byte) int {
 		}
 	}
 	return 0
+}
+
+// partialCellName returns how many bytes at the end of b may be the start
+// of a cell file name (see cellFileName), to hold back until the rest comes.
+func partialCellName(b []byte) int {
+	const prefix, hexDigits = "cell", 12
+	for n := min(len(b), len(prefix)+hexDigits-1); n > 0; n-- {
+		tail := b[len(b)-n:]
+		if couldStartCellName(tail, prefix, hexDigits) {
+			return n
+		}
+	}
+	return 0
+}
+
+func couldStartCellName(tail []byte, prefix string, hexDigits int) bool {
+	for i, c := range tail {
+		if i < len(prefix) {
+			if c != prefix[i] {
+				return false
+			}
+			continue
+		}
+		if !strings.ContainsRune("0123456789abcdef", rune(c)) || i >= len(prefix)+hexDigits {
+			return false
+		}
+	}
+	return true
 }
 
 // display publishes a display frame from the program.
@@ -177,6 +213,15 @@ func (o *output) display(f *frame.Message) {
 		}
 		o.publishLocked(f.Type, content)
 	}
+}
+
+// sawRace reports whether the program's stderr held a race detector
+// report.
+func (o *output) sawRace() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.flushLocked(true)
+	return o.race
 }
 
 // badFrame reports a display message the program got wrong, as text in
