@@ -36,6 +36,10 @@ type Options struct {
 	Logger *slog.Logger
 	// DialTimeout bounds connecting to each socket. Zero means 5 seconds.
 	DialTimeout time.Duration
+	// DialRetry is how long to wait before dialing a socket again when
+	// the kernel is not listening yet, as when it is still starting. Zero
+	// means 100 milliseconds, the interval of libzmq-based clients.
+	DialRetry time.Duration
 }
 
 // Channel names accepted by Request.
@@ -130,10 +134,13 @@ func Dial(ctx context.Context, info jupyter.ConnectionInfo, opts Options) (*Clie
 	stop := context.AfterFunc(ctx, c.cancel) // abort dialing
 	defer stop()
 
-	retries := int(opts.DialTimeout / (100 * time.Millisecond))
+	if opts.DialRetry <= 0 {
+		opts.DialRetry = 100 * time.Millisecond
+	}
+	retries := int(opts.DialTimeout / opts.DialRetry)
 	sockOpts := func(id string) []zmq4.Option {
 		o := []zmq4.Option{
-			zmq4.WithDialerTimeout(opts.DialTimeout), zmq4.WithDialerRetry(100 * time.Millisecond),
+			zmq4.WithDialerTimeout(opts.DialTimeout), zmq4.WithDialerRetry(opts.DialRetry),
 			zmq4.WithDialerMaxRetries(retries), zmq4.WithTimeout(opts.DialTimeout),
 			zmq4.WithLogger(slog.NewLogLogger(c.log.Handler(), slog.LevelWarn)),
 		}
