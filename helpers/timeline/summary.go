@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,7 +30,7 @@ type Summary struct {
 // "wall 15 min · busy 13 min · at most 1 running, 2 waiting at once".
 func (s Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "wall %s · busy %s · at most %d running, %d waiting", formatDuration(s.Wall), formatDuration(s.Busy), s.MaxRunning, s.MaxWaiting)
+	fmt.Fprintf(&b, "wall %s · busy %s · at most %d running, %d waiting", roundDuration(s.Wall), roundDuration(s.Busy), s.MaxRunning, s.MaxWaiting)
 	if s.MaxRunnable > 0 {
 		fmt.Fprintf(&b, ", %d runnable", s.MaxRunnable)
 	}
@@ -37,8 +38,22 @@ func (s Summary) String() string {
 	return b.String()
 }
 
-// Summary computes the timeline's summary.
-func (t *Timeline) Summary() Summary { return summarize(t.Spans()) }
+// Summary computes the timeline's summary. Processor lanes (the P lanes
+// of a Trace) are left out when the timeline also has task lanes, so work
+// is not counted twice.
+func (t *Timeline) Summary() Summary {
+	spans := t.Spans()
+	t.mu.Lock()
+	procs := t.procLanes
+	t.mu.Unlock()
+	if len(procs) > 0 {
+		tasks := slices.DeleteFunc(slices.Clone(spans), func(s Span) bool { return procs[s.Lane] })
+		if len(tasks) > 0 {
+			spans = tasks
+		}
+	}
+	return summarize(spans)
+}
 
 // group is the summary counter a kind adds to, or -1 for none.
 func group(k Kind) int {
@@ -101,4 +116,20 @@ func summarize(spans []Span) Summary {
 	}
 	s.MaxRunning, s.MaxWaiting, s.MaxRunnable = most[0], most[1], most[2]
 	return s
+}
+
+// roundDuration formats d to three significant digits (23.3 ms, 196 ms,
+// 1.5 s), for summaries; hover titles keep the exact formatDuration.
+func roundDuration(d time.Duration) string {
+	if d < time.Minute && d > 0 {
+		unit := time.Nanosecond
+		for _, u := range []time.Duration{time.Microsecond, time.Millisecond, time.Second} {
+			if d >= u {
+				unit = u
+			}
+		}
+		v := float64(d) / float64(unit)
+		return strconv.FormatFloat(v, 'g', 3, 64) + " " + unitName(unit)
+	}
+	return formatDuration(d.Round(time.Second))
 }

@@ -92,6 +92,10 @@ type Timeline struct {
 	spans   []Span
 	marks   []Mark
 	options Options
+	// procLanes are lanes that show processors (the P lanes of a runtime
+	// trace) rather than tasks: Summary leaves them out, since their
+	// running spans are the same work as the goroutines' own.
+	procLanes map[string]bool
 }
 
 // New returns an empty timeline whose origin is now: spans recorded with

@@ -3,6 +3,7 @@ package timeline
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/trace"
 	"strconv"
 
@@ -107,16 +108,25 @@ func Trace(f func(), opts ...TraceOption) (*Timeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timeline.Trace: %w", err)
 	}
+	// f may have changed GOMAXPROCS: name the setting it left, and draw
+	// every P that ran something.
+	procs := runtime.GOMAXPROCS(0)
 	if c.title == "" {
-		c.title = fmt.Sprintf("runtime trace (GOMAXPROCS=%d)", res.Procs)
+		c.title = fmt.Sprintf("runtime trace (GOMAXPROCS=%d)", procs)
+	}
+	for _, r := range res.Runs {
+		procs = max(procs, r.Proc+1)
 	}
 	t := New(c.title)
 	t.SetOptions(Options{End: res.Duration})
 
 	procLane := func(p int) string { return "P" + strconv.Itoa(p) }
-	isProcLane := make(map[string]bool, res.Procs)
-	for p := range res.Procs {
+	isProcLane := make(map[string]bool, procs)
+	for p := range procs {
 		isProcLane[procLane(p)] = true
+	}
+	if c.procs {
+		t.procLanes = isProcLane
 	}
 	lanes := make(map[int64]string, len(res.Goroutines))
 	for _, g := range res.Goroutines {
@@ -127,7 +137,7 @@ func Trace(f func(), opts ...TraceOption) (*Timeline, error) {
 	}
 
 	if c.procs {
-		for p := range res.Procs {
+		for p := range procs {
 			t.Lane(procLane(p))
 		}
 		for _, r := range res.Runs {

@@ -299,3 +299,45 @@ func ExampleTrace() {
 	fmt.Println(tl.Lanes())
 	// Output: [P0 f fetch parse]
 }
+
+func TestTraceSummaryCountsGoroutinesOnce(t *testing.T) {
+	for _, procs := range []int{1, 2} {
+		t.Run(fmt.Sprint("GOMAXPROCS=", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			tl, err := timeline.Trace(func() {
+				var wg sync.WaitGroup
+				for i := range 3 {
+					wg.Go(timeline.Named(fmt.Sprint("spin ", i), func() {
+						x := 0
+						for j := 0; j < 5_000_000; j++ {
+							x += j
+						}
+						_ = x
+					}))
+				}
+				wg.Wait()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := tl.Summary()
+			if s.MaxRunning > procs {
+				t.Errorf("summary %v: %d running at once on %d Ps", s, s.MaxRunning, procs)
+			}
+			if s.Busy > s.Wall*time.Duration(procs)+time.Millisecond {
+				t.Errorf("summary %v: busy longer than wall × GOMAXPROCS", s)
+			}
+		})
+	}
+}
+
+func TestTraceTitleFollowsGOMAXPROCSSetInside(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	tl, err := timeline.Trace(func() { runtime.GOMAXPROCS(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tl.Title(), "GOMAXPROCS=1") {
+		t.Errorf("title %q, want the GOMAXPROCS f left", tl.Title())
+	}
+}
