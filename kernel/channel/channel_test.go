@@ -520,3 +520,33 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkPublish(b *testing.B) {
+	for _, subscribers := range []int{0, 1} {
+		b.Run(fmt.Sprintf("subscribers=%d", subscribers), func(b *testing.B) {
+			info := newInfo(b, "tcp")
+			s := listen(b, info, channel.Options{})
+			m, _ := jupyter.NewMessage("k", "k", "stream", request(b, "execute_request"), map[string]string{"name": "stdout", "text": "hello\n"})
+			if subscribers == 1 {
+				sub := dial(b, zmq4.NewSub(context.Background()), info, info.IOPubPort)
+				sub.SetOption(zmq4.OptionSubscribe, "")
+				waitFor(b, "the subscription", func() bool {
+					s.IOPub().Publish(m)
+					_, err := sub.Recv()
+					return err == nil
+				})
+				go func() { // drains until the socket closes at cleanup
+					for {
+						if _, err := sub.Recv(); err != nil {
+							return
+						}
+					}
+				}()
+			}
+			for b.Loop() {
+				s.IOPub().Publish(m)
+			}
+			b.ReportMetric(float64(s.IOPub().Dropped()), "dropped")
+		})
+	}
+}
