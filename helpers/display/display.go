@@ -209,7 +209,9 @@ func (d *displayer) clear(wait bool) {
 // Result shows values as the result of the cell, the way a notebook shows
 // the value of a cell's last expression: gokernel calls it for you. One
 // value is shown as Show shows it; several are shown as a tuple,
-// ("a", 1, true); none shows nothing.
+// ("a", 1, true); none shows nothing. A Renderer whose DisplayData is
+// empty has nothing more to show (a value that already showed itself,
+// such as an exercise check) and is not shown.
 func Result(values ...any) { std().result(values) }
 
 func (d *displayer) result(values []any) {
@@ -218,6 +220,9 @@ func (d *displayer) result(values []any) {
 	case 0:
 		return
 	case 1:
+		if r, ok := values[0].(Renderer); ok && len(r.DisplayData().MIME) == 0 {
+			return
+		}
 		data = dataOf(values[0])
 	default:
 		data = Data{MIME: map[string]any{"text/plain": formatTuple(values)}}

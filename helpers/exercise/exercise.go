@@ -3,8 +3,9 @@
 // Each check shows one line in the notebook: a green tick with the
 // exercise's name when the answer is right, or a red cross with what was
 // expected and a hint when it is not. Outside a notebook the same line is
-// printed as text. Checks return whether they passed, so a cell can go on
-// to the next part only when the answer is right.
+// printed as text. Checks return a Verdict, which is true when they
+// passed, so a cell can go on only when the answer is right; a check on
+// the last line of a cell shows its line and nothing more.
 package exercise
 
 import (
@@ -17,32 +18,48 @@ import (
 
 // Check shows whether the exercise called name was answered: ok is the
 // verdict, hint what to look at when it is false.
-func Check(name string, ok bool, hint string) bool {
+func Check(name string, ok bool, hint string) Verdict {
 	show(name, ok, "", hint)
-	return ok
+	return Verdict(ok)
 }
 
 // Equal checks that got equals want.
-func Equal[T comparable](name string, got, want T, hint string) bool {
+func Equal[T comparable](name string, got, want T, hint string) Verdict {
 	ok := got == want
 	detail := ""
 	if !ok {
 		detail = fmt.Sprintf("got %s, want %s", display.Format(got), display.Format(want))
 	}
 	show(name, ok, detail, hint)
-	return ok
+	return Verdict(ok)
 }
 
 // Between checks that lo <= got <= hi: for answers that vary a little from
 // run to run, such as timings.
-func Between[T cmp.Ordered](name string, got, lo, hi T, hint string) bool {
+func Between[T cmp.Ordered](name string, got, lo, hi T, hint string) Verdict {
 	ok := got >= lo && got <= hi
 	detail := ""
 	if !ok {
 		detail = fmt.Sprintf("got %s, want between %s and %s", display.Format(got), display.Format(lo), display.Format(hi))
 	}
 	show(name, ok, detail, hint)
-	return ok
+	return Verdict(ok)
+}
+
+// Verdict is whether a check passed. It is a bool (if exercise.Equal(...)
+// works), and as the value of a cell's last line it shows nothing more
+// than the line the check already showed.
+type Verdict bool
+
+// DisplayData is empty: the check has shown itself already.
+func (v Verdict) DisplayData() display.Data { return display.Data{} }
+
+// String returns "passed" or "not yet".
+func (v Verdict) String() string {
+	if v {
+		return "passed"
+	}
+	return "not yet"
 }
 
 // Result is the outcome of one check, as it is displayed.

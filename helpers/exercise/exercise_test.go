@@ -54,3 +54,12 @@ func ExampleBetween() {
 	// Output:
 	// ✔ Timing: correct
 }
+
+func TestVerdict(t *testing.T) {
+	if v := exercise.Verdict(true); !bool(v) || v.String() != "passed" || len(v.DisplayData().MIME) != 0 {
+		t.Errorf("Verdict(true) = %v %q %v", bool(v), v.String(), v.DisplayData())
+	}
+	if v := exercise.Verdict(false); v || v.String() != "not yet" {
+		t.Errorf("Verdict(false) = %v %q", bool(v), v.String())
+	}
+}

@@ -110,6 +110,10 @@ func TestLastExpressionValues(t *testing.T) {
 			}
 		}
 	}
+	// An exercise check on the last line shows its line, and no value.
+	if got := outputTypes(k.exec(`exercise.Equal("Exercise 1", 2+2, 4, "add")`)); strings.Join(got, " ") != "display_data" {
+		t.Errorf("a check on the last line gave outputs %v, want one display_data", got)
+	}
 	// A timeline shows as a picture.
 	e := k.exec("tl := timeline.New(\"t\")\ntl.Add(timeline.Span{Lane: \"a\", Kind: timeline.Running, End: time.Second})\ntl")
 	if len(e.Outputs) != 1 {
