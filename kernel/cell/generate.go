@@ -82,7 +82,7 @@ func (s *Session) Generate(c *Cell, name string, opts GenerateOptions) (*Program
 			}
 			if _, ok := bound[q]; ok {
 				usedExplicit[q] = true
-			} else if p, ok := coursePackages[q]; ok {
+			} else if p, ok := coursePackage(q); ok {
 				inferred[q] = p
 			} else if !slices.Contains(missing, q) {
 				missing = append(missing, q)

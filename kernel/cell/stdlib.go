@@ -1,6 +1,9 @@
 package cell
 
 import (
+	"asyncgo/helpers"
+	"slices"
+
 	"bytes"
 	"fmt"
 	"go/parser"
@@ -23,11 +26,17 @@ var preferred = map[string]string{
 	"json":     "encoding/json",
 }
 
-// coursePackages are the course's own packages that cells may use without
-// importing them.
-var coursePackages = map[string]string{
-	"display":  "asyncgo/helpers/display",
-	"timeline": "asyncgo/helpers/timeline",
+// coursePackage returns the import path of the course's own package
+// called name (asyncgo/helpers/NAME: display, timeline, exercise, ...),
+// which cells may use without importing it. Packages nested deeper, such
+// as display/frame, are the kernel's business and are not inferred.
+func coursePackage(name string) (string, bool) {
+	pkgs, err := helpers.Packages()
+	if err != nil {
+		return "", false
+	}
+	p := "asyncgo/helpers/" + name
+	return p, slices.Contains(pkgs, p)
 }
 
 // stdIndex maps standard-library package names to import paths and back.
