@@ -10,5 +10,6 @@ require (
 
 require (
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
+	github.com/traefik/yaegi v0.16.1 // indirect
 	golang.org/x/text v0.15.0 // indirect
 )
