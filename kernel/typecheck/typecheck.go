@@ -60,6 +60,8 @@ type Result struct {
 	Fset *token.FileSet
 	File *ast.File
 	Info *types.Info
+	// Pkg is the checked package, main.
+	Pkg *types.Package
 	// Errors are the program's type errors. Info is filled as far as
 	// checking got, so callers may use it even when there are errors: an
 	// unused value in the last statement, for example, is an error that
@@ -89,10 +91,10 @@ func (c *Checker) Check(ctx context.Context, src []byte, imports []string) (*Res
 	if err != nil {
 		return nil, err
 	}
-	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}}
+	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}, Scopes: map[ast.Node]*types.Scope{}}
 	r := &Result{Fset: c.fset, File: f, Info: info}
 	conf := types.Config{Importer: c.imp, Error: func(err error) { r.Errors = append(r.Errors, err) }}
-	conf.Check("main", c.fset, []*ast.File{f}, info)
+	r.Pkg, _ = conf.Check("main", c.fset, []*ast.File{f}, info)
 	return r, nil
 }
 
