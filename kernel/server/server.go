@@ -22,6 +22,7 @@ import (
 
 	"asyncgo/kernel/cell"
 	"asyncgo/kernel/channel"
+	"asyncgo/kernel/editor"
 	"asyncgo/kernel/jupyter"
 	"asyncgo/kernel/runner"
 	"asyncgo/kernel/typecheck"
@@ -68,6 +69,10 @@ type Kernel struct {
 	// environment (export data differs between them).
 	checkers map[string]*typecheck.Checker
 	history  []HistoryEntry
+	// editor answers complete and inspect requests, each on a goroutine
+	// of editorWG.
+	editor   *editor.Editor
+	editorWG sync.WaitGroup
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc // interrupts the running cell
@@ -99,6 +104,7 @@ func New(cfg Config) (*Kernel, error) {
 		return nil, err
 	}
 	return &Kernel{
+		editor:   editor.New(editor.Config{Workspace: ws, Logger: cfg.Logger}),
 		cfg:      cfg,
 		log:      cfg.Logger,
 		session:  jupyter.NewID(),
@@ -125,6 +131,8 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	k.sock = sock
 	defer sock.Close()
 	defer k.ws.Close()
+	defer k.editor.Close()
+	defer k.editorWG.Wait()
 	defer k.Interrupt()
 
 	k.publishStatus(nil, "starting")
@@ -213,6 +221,9 @@ func (k *Kernel) handle(ctx context.Context, r *channel.Router, m *jupyter.Messa
 			close(k.shutdown)
 		}
 		return
+	case "complete_request", "inspect_request":
+		k.editorRequest(ctx, r, m)
+		return
 	}
 	k.publishStatus(m, "busy")
 	defer k.publishStatus(m, "idle")
@@ -248,10 +259,6 @@ func (k *Kernel) handle(ctx context.Context, r *channel.Router, m *jupyter.Messa
 		k.publish(m, "comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}})
 	case "comm_msg", "comm_close":
 		// Nothing to do without comms.
-	case "complete_request":
-		k.reply(r, m, "complete_reply", k.complete(m))
-	case "inspect_request":
-		k.reply(r, m, "inspect_reply", k.inspect(m))
 	default:
 		k.log.Warn("unknown message type; ignored", "type", m.Header.MsgType)
 	}
