@@ -405,6 +405,9 @@ func synopsis(md string) string {
 	paras := strings.Split(strings.TrimSpace(md), "\n\n")
 	inCode := false
 	for _, p := range paras {
+		if strings.TrimSpace(p) == "---" {
+			continue // a rule between the declaration and its documentation
+		}
 		out = append(out, p)
 		if strings.Count(p, "```")%2 == 1 {
 			inCode = !inCode
@@ -420,7 +423,7 @@ func synopsis(md string) string {
 func plainText(md string) string {
 	var lines []string
 	for l := range strings.SplitSeq(md, "\n") {
-		if strings.HasPrefix(l, "```") {
+		if strings.HasPrefix(l, "```") || strings.TrimSpace(l) == "---" {
 			continue
 		}
 		lines = append(lines, l)

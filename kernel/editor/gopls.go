@@ -22,8 +22,9 @@ const GoplsVersion = "v0.23.0"
 // InstallCommand is the command that installs gopls for the kernel.
 const InstallCommand = "go install golang.org/x/tools/gopls@" + GoplsVersion
 
-// FindGopls returns the path of gopls: on PATH, else in the go command's
-// GOBIN, else in GOPATH/bin. It returns "" when gopls is not installed.
+// FindGopls returns the path of gopls: on PATH, else where go install
+// puts it (the go command's GOBIN when set, else GOPATH/bin). It returns ""
+// when gopls is not installed.
 func FindGopls(goCmd string) string {
 	if p, err := exec.LookPath("gopls"); err == nil {
 		return p
@@ -35,13 +36,11 @@ func FindGopls(goCmd string) string {
 	if err != nil {
 		return ""
 	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	var dirs []string
-	if len(lines) > 0 && strings.TrimSpace(lines[0]) != "" {
-		dirs = append(dirs, strings.TrimSpace(lines[0]))
-	}
-	if len(lines) > 1 {
-		for _, p := range filepath.SplitList(strings.TrimSpace(lines[1])) {
+	gobin, gopath, _ := strings.Cut(strings.TrimRight(string(out), "\n"), "\n")
+	dirs := []string{strings.TrimSpace(gobin)}
+	if dirs[0] == "" {
+		dirs = nil
+		for _, p := range filepath.SplitList(strings.TrimSpace(gopath)) {
 			dirs = append(dirs, filepath.Join(p, "bin"))
 		}
 	}
