@@ -23,6 +23,11 @@
 #   KERNEL_NAME    kernel name                      (gokernel's default)
 #   NO_WARM        1 skips warming the build cache  (0)
 #                  (gokernel install --no-warm)
+#   NO_GOPLS       1 skips installing gopls         (0)
+#                  (gokernel install --no-gopls); gopls answers completion
+#                  and documentation requests and goes to $GOPATH/bin,
+#                  which must be on the notebook user's PATH (the
+#                  Dockerfile puts /opt/go-cache/path/bin there)
 #   OWNER          user:group given the Go caches, so the notebook user can
 #                  write them ($NB_UID:$NB_GID, else 1000:100; empty skips;
 #                  only applied when running as root)
@@ -47,11 +52,16 @@ export GOTOOLCHAIN=local
 KERNEL_PREFIX=${KERNEL_PREFIX:-}
 KERNEL_NAME=${KERNEL_NAME:-}
 NO_WARM=${NO_WARM:-0}
+NO_GOPLS=${NO_GOPLS:-0}
 OWNER=${OWNER-${NB_UID:-1000}:${NB_GID:-100}}
 
 [[ -f $ASYNCGO_SRC/go.mod ]] || fail "no go.mod in $ASYNCGO_SRC; set ASYNCGO_SRC to the asyncgo repository root"
 command -v go >/dev/null || fail "no go command on PATH; install Go 1.26 (the Dockerfile copies it to /usr/local/go)"
 case $NO_WARM in 0 | 1) ;; *) fail "NO_WARM must be 0 or 1, not '$NO_WARM'" ;; esac
+case $NO_GOPLS in 0 | 1) ;; *) fail "NO_GOPLS must be 0 or 1, not '$NO_GOPLS'" ;; esac
+# gokernel install puts gopls where go install does: GOBIN when set, else
+# GOPATH/bin. Use GOPATH/bin, shared by all users and on the image's PATH.
+unset GOBIN
 
 log "source:        $ASYNCGO_SRC"
 log "gokernel:      $BIN_DIR/gokernel"
@@ -101,6 +111,11 @@ fi
 # asyncgo/helpers, with the flags cells are built with) unless --no-warm.
 if [[ $NO_WARM == 1 ]]; then
 	install_args+=(--no-warm)
+fi
+# It also installs gopls (go install golang.org/x/tools/gopls@v0.23.0) into
+# $GOPATH/bin unless --no-gopls.
+if [[ $NO_GOPLS == 1 ]]; then
+	install_args+=(--no-gopls)
 fi
 log "installing the kernel spec"
 run "$BIN_DIR/gokernel" "${install_args[@]}"

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"asyncgo/kernel/editor"
 	"asyncgo/kernel/kernelspec"
 	"asyncgo/kernel/runner"
 	"asyncgo/kernel/server"
@@ -53,7 +54,8 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	loc.register(fs)
 	display := fs.String("display-name", "", "the `name` shown in Jupyter (default \"Go (gokernel)\")")
 	noWarm := fs.Bool("no-warm", false, "skip preparing the cell workspace (the first cell then compiles the standard library)")
-	if code := parseFlags(fs, args, stderr, "[--user | --sys-prefix | --prefix DIR] [--name NAME] [--no-warm]"); code >= 0 {
+	noGopls := fs.Bool("no-gopls", false, "skip installing gopls (completion then offers only what Go's type checker knows)")
+	if code := parseFlags(fs, args, stderr, "[--user | --sys-prefix | --prefix DIR] [--name NAME] [--no-warm] [--no-gopls]"); code >= 0 {
 		return code
 	}
 	opts, err := loc.options()
@@ -68,6 +70,9 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	fmt.Fprintf(stdout, "Installed the kernelspec %q in %s\n", opts.Name, dir)
+	if !*noGopls {
+		ensureGopls(ctx, stdout, stderr)
+	}
 	if *noWarm {
 		return 0
 	}
@@ -79,6 +84,27 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	fmt.Fprintf(stdout, "Ready in %.1fs: cells build with %s.\n", time.Since(start).Seconds(), server.ToolchainVersion(runner.FindGo()))
 	return 0
+}
+
+// ensureGopls installs gopls, which answers completion and documentation
+// requests, when it is not found. A failure is a warning: the kernel works
+// without gopls, with simpler completion.
+func ensureGopls(ctx context.Context, stdout, stderr io.Writer) {
+	goCmd := runner.FindGo()
+	if p := editor.FindGopls(goCmd); p != "" {
+		fmt.Fprintf(stdout, "gopls is installed (%s): completion and documentation use it.\n", p)
+		return
+	}
+	fmt.Fprintf(stdout, "Installing gopls %s for completion and documentation in notebooks (%s; a minute or two)...\n", editor.GoplsVersion, editor.InstallCommand)
+	if err := editor.InstallGopls(ctx, goCmd, stderr); err != nil {
+		fmt.Fprintf(stderr, "gokernel install: warning: installing gopls failed: %v\nCompletion will offer only what Go's type checker knows, without documentation. Run %q when the problem is fixed (skip this step with --no-gopls).\n", err, editor.InstallCommand)
+		return
+	}
+	if p := editor.FindGopls(goCmd); p != "" {
+		fmt.Fprintf(stdout, "Installed gopls: %s\n", p)
+		return
+	}
+	fmt.Fprintf(stderr, "gokernel install: warning: gopls was installed but is not on PATH, in GOBIN or in GOPATH/bin; check 'go env GOBIN GOPATH'.\n")
 }
 
 func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
