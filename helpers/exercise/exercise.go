@@ -97,7 +97,7 @@ func (r Result) DisplayData() display.Data {
 	if r.Detail != "" {
 		h += " — " + html.EscapeString(r.Detail)
 	}
-	if r.Hint != "" {
+	if !r.OK && r.Hint != "" {
 		h += "<br><i>Hint:</i> " + html.EscapeString(r.Hint)
 	}
 	h += "</div>"

@@ -31,6 +31,16 @@ func TestResultText(t *testing.T) {
 	}
 }
 
+func TestHintOnlyWhenNotYet(t *testing.T) {
+	for _, ok := range []bool{true, false} {
+		d := exercise.Result{Name: "E", OK: ok, Hint: "look again"}.DisplayData()
+		h := d.MIME["text/html"].(string)
+		if got := strings.Contains(h, "look again"); got == ok {
+			t.Errorf("OK=%v: hint shown = %v in %s", ok, got, h)
+		}
+	}
+}
+
 func TestHTMLEscapes(t *testing.T) {
 	d := exercise.Result{Name: "<b>x</b>", Hint: "a < b"}.DisplayData()
 	if h := d.MIME["text/html"].(string); strings.Contains(h, "<b>x</b>") || !strings.Contains(h, "a &lt; b") {

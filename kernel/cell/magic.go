@@ -33,7 +33,7 @@ Magics and ! lines go at the top of a cell, one per line:
   %goflags [flags ...]  show or set go build flags, e.g. -race (--reset clears)
   %args [args ...]      show or set the program's arguments (--reset clears)
   %kernel               show the kernel's own state (version, memory, goroutines)
-  !command              run a shell command in the workspace before the Go code
+  !command              run a shell command in the notebook's directory, before the Go code
 A line holding only %% starts main's body: everything after it is a statement.
 `
 
