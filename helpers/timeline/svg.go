@@ -134,7 +134,7 @@ func renderSVG(pics []picture, opts Options) string {
 			bar := y + head + (svgRow-svgBar)/2
 			body.printf(`<text x="%s" y="%s" text-anchor="end" style="%s">%s<title>%s</title></text>`, num(x0-8), num(bar+svgBar-4), textStyle, escape(name), escape(lane))
 			drawSpans(&body, visibleSpans(p.spans[lane], ax.end), lane, bar, xOf)
-			drawMarks(&body, marks, lane, bar, xOf)
+			drawMarks(&body, marks, lane, bar, xOf(ax.end), xOf)
 			y += svgRow + head
 		}
 		y += 4
@@ -285,13 +285,20 @@ func drawMerged(w *svgWriter, run []Span, lane string, y float64, xOf func(time.
 }
 
 // drawMarks draws the marks of a lane whose spans start at y: a diamond
-// at the top of the spans, a line through them, and the label above.
-func drawMarks(w *svgWriter, marks []Mark, lane string, y float64, xOf func(time.Duration) float64) {
+// at the top of the spans, a line through them, and the label above, to
+// the right of the mark, or to its left where it would pass right, the
+// end of the axis.
+func drawMarks(w *svgWriter, marks []Mark, lane string, y, right float64, xOf func(time.Duration) float64) {
 	for _, m := range marks {
 		x := xOf(m.At)
 		w.printf(`<g style="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" style="%s"/><path d="%s"/>`, textStyle, num(x), num(y), num(x), num(y+svgBar), lineStyle, diamond(x, y))
 		if m.Label != "" {
-			w.printf(`<text x="%s" y="%s" font-size="10">%s</text>`, num(x+5), num(y-3), escape(m.Label))
+			width := float64(utf8.RuneCountInString(m.Label)) * svgCharWidth * 10 / 11
+			if x+5+width > right {
+				w.printf(`<text x="%s" y="%s" font-size="10" text-anchor="end">%s</text>`, num(x-5), num(y-3), escape(m.Label))
+			} else {
+				w.printf(`<text x="%s" y="%s" font-size="10">%s</text>`, num(x+5), num(y-3), escape(m.Label))
+			}
 		}
 		w.printf(`<title>%s: %s at %s</title></g>`, escape(lane), escape(m.Label), formatDuration(m.At))
 	}
