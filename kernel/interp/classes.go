@@ -1,0 +1,552 @@
+package interp
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"strings"
+)
+
+// A Class is a kind of construct that yaegi v0.16.1 gets wrong (or that
+// the worker cannot offer). A program in which any class is found runs
+// with the compiler.
+type Class struct {
+	// Name identifies the class, such as "loopvar-capture".
+	Name string
+	// Why says what yaegi does wrong, for the learner who forces yaegi.
+	Why string
+	// find returns where the class occurs in the program, or token.NoPos.
+	find func(p *program) token.Pos
+}
+
+// Classes returns the table of classes the router checks, in the order it
+// checks them.
+func Classes() []Class {
+	return []Class{
+		{"type-errors", "the program does not type-check; the compiler reports its errors", findTypeErrors},
+		{"loopvar-capture", "a closure or pointer capturing a loop variable: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", findLoopVarCapture},
+		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", findDeferArgs},
+		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", findLabeledBranch},
+		{"range-over-int", "range over an integer: yaegi crashes", findRange(rangeInt)},
+		{"range-over-func", "range over a function (iterators): yaegi crashes", findRange(rangeFunc)},
+		{"generics", "generic functions or types: yaegi crashes on generic function values and fails several forms of type inference", findGenerics},
+		{"new-builtins", "min, max or clear: yaegi does not define them", findNewBuiltins},
+		{"missing-symbol", "a package or symbol the worker does not have (iter, most of slices and maps, packages outside the standard library and asyncgo/helpers)", findMissingSymbol},
+		{"program-types-at-host", "a value of a type the program declares passed to library code as an interface: yaegi's values carry no Go type name and renamed fields, so %T, %+v, errors.As/Is and interface checks go wrong", findProgramTypesAtHost},
+		{"type-names", "a %T verb or reflection: yaegi reports its own types", findTypeNames},
+		{"panic-values", "a panic with a value of a type the program declares: yaegi cannot show it as the runtime does", findPanicValues},
+		{"host-goroutines", "library code that starts goroutines running program functions (time.AfterFunc, context.AfterFunc, WaitGroup.Go, net/http) or that the worker cannot observe (runtime introspection, tracing): a panic there is not reported as Go reports it, or the result shows the interpreter itself", findHostGoroutines},
+	}
+}
+
+// program is what detectors look at.
+type program struct {
+	file   *ast.File
+	info   *types.Info
+	errors []error
+}
+
+func findTypeErrors(p *program) token.Pos {
+	if len(p.errors) > 0 {
+		return p.file.Package
+	}
+	return token.NoPos
+}
+
+// inspect walks the program and returns the position of the first node
+// for which f is true.
+func (p *program) inspect(f func(ast.Node) bool) token.Pos {
+	pos := token.NoPos
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		if pos.IsValid() || n == nil {
+			return false
+		}
+		if f(n) {
+			pos = n.Pos()
+			return false
+		}
+		return true
+	})
+	return pos
+}
+
+// findLoopVarCapture finds a function literal inside a loop that uses a
+// variable the loop declares, or the address of such a variable.
+func findLoopVarCapture(p *program) token.Pos {
+	pos := token.NoPos
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		if pos.IsValid() {
+			return false
+		}
+		vars := map[types.Object]bool{}
+		var body ast.Node
+		switch l := n.(type) {
+		case *ast.ForStmt:
+			if as, ok := l.Init.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
+				for _, lhs := range as.Lhs {
+					if id, ok := lhs.(*ast.Ident); ok && p.info.Defs[id] != nil {
+						vars[p.info.Defs[id]] = true
+					}
+				}
+			}
+			body = l
+		case *ast.RangeStmt:
+			if l.Tok == token.DEFINE {
+				for _, e := range []ast.Expr{l.Key, l.Value} {
+					if id, ok := e.(*ast.Ident); ok && p.info.Defs[id] != nil {
+						vars[p.info.Defs[id]] = true
+					}
+				}
+			}
+			body = l.Body
+		default:
+			return true
+		}
+		if len(vars) == 0 {
+			return true
+		}
+		ast.Inspect(body, func(m ast.Node) bool {
+			if pos.IsValid() {
+				return false
+			}
+			switch x := m.(type) {
+			case *ast.FuncLit:
+				if usesAny(p, x, vars) {
+					pos = x.Pos()
+				}
+				return false
+			case *ast.UnaryExpr:
+				if x.Op == token.AND && usesAny(p, x.X, vars) {
+					pos = x.Pos()
+				}
+			case *ast.CallExpr:
+				// A method with a pointer receiver takes the address
+				// of its operand.
+				if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
+					if s := p.info.Selections[sel]; s != nil && s.Kind() == types.MethodVal && usesAny(p, sel.X, vars) {
+						if sig, ok := s.Obj().Type().(*types.Signature); ok && sig.Recv() != nil {
+							if _, ptr := sig.Recv().Type().(*types.Pointer); ptr {
+								pos = x.Pos()
+							}
+						}
+					}
+				}
+			}
+			return true
+		})
+		return true
+	})
+	return pos
+}
+
+func usesAny(p *program, n ast.Node, vars map[types.Object]bool) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if id, ok := m.(*ast.Ident); ok && vars[p.info.Uses[id]] {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func findLabeledBranch(p *program) token.Pos {
+	return p.inspect(func(n ast.Node) bool {
+		b, ok := n.(*ast.BranchStmt)
+		return ok && (b.Label != nil || b.Tok == token.GOTO || b.Tok == token.FALLTHROUGH)
+	})
+}
+
+type rangeKind int
+
+const (
+	rangeInt rangeKind = iota
+	rangeFunc
+)
+
+func findRange(kind rangeKind) func(p *program) token.Pos {
+	return func(p *program) token.Pos {
+		return p.inspect(func(n ast.Node) bool {
+			r, ok := n.(*ast.RangeStmt)
+			if !ok {
+				return false
+			}
+			t := p.info.TypeOf(r.X)
+			if t == nil {
+				return true // unknown: let the compiler decide
+			}
+			switch u := t.Underlying().(type) {
+			case *types.Basic:
+				return kind == rangeInt && u.Info()&types.IsInteger != 0
+			case *types.Signature:
+				return kind == rangeFunc
+			}
+			return false
+		})
+	}
+}
+
+func findGenerics(p *program) token.Pos {
+	return p.inspect(func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncDecl:
+			return x.Type.TypeParams != nil && len(x.Type.TypeParams.List) > 0
+		case *ast.TypeSpec:
+			return x.TypeParams != nil && len(x.TypeParams.List) > 0
+		case *ast.IndexExpr, *ast.IndexListExpr:
+			// Instantiation with explicit type arguments.
+			if x, ok := x.(*ast.IndexExpr); ok {
+				tv := p.info.Types[x.Index]
+				return tv.IsType()
+			}
+			return true
+		case *ast.Ident:
+			switch o := p.info.Uses[x].(type) {
+			case *types.Func:
+				if sig, ok := o.Type().(*types.Signature); ok && sig.TypeParams().Len() > 0 {
+					return true
+				}
+			case *types.TypeName:
+				if nt, ok := o.Type().(*types.Named); ok && nt.TypeParams().Len() > 0 {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+func findNewBuiltins(p *program) token.Pos {
+	return p.inspect(func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok {
+			return false
+		}
+		b, ok := p.info.Uses[id].(*types.Builtin)
+		return ok && (b.Name() == "min" || b.Name() == "max" || b.Name() == "clear")
+	})
+}
+
+func findMissingSymbol(p *program) token.Pos {
+	for _, im := range p.file.Imports {
+		path := strings.Trim(im.Path.Value, `"`)
+		if !HasPackage(path) {
+			return im.Pos()
+		}
+	}
+	return p.inspect(func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok {
+			return false
+		}
+		pn, ok := p.info.Uses[id].(*types.PkgName)
+		if !ok {
+			return false
+		}
+		return !HasSymbol(pn.Imported().Path(), sel.Sel.Name)
+	})
+}
+
+// declaresMethods reports whether the program declares any method, so that
+// a value of interface type may hold a program type with methods.
+func (p *program) declaresMethods() bool {
+	for _, d := range p.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// involvesProgramType reports whether t is, or is built from, a type the
+// program declares or a struct type.
+func involvesProgramType(t types.Type, seen map[types.Type]bool) bool {
+	if t == nil || seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch x := t.(type) {
+	case *types.Named:
+		if x.Obj().Pkg() != nil && x.Obj().Pkg().Path() == "main" {
+			return true
+		}
+		return false // a library type: the worker has the real one
+	case *types.Alias:
+		return involvesProgramType(types.Unalias(x), seen)
+	case *types.Pointer:
+		return involvesProgramType(x.Elem(), seen)
+	case *types.Slice:
+		return involvesProgramType(x.Elem(), seen)
+	case *types.Array:
+		return involvesProgramType(x.Elem(), seen)
+	case *types.Map:
+		return involvesProgramType(x.Key(), seen) || involvesProgramType(x.Elem(), seen)
+	case *types.Chan:
+		return involvesProgramType(x.Elem(), seen)
+	case *types.Struct:
+		return x.NumFields() > 0
+	case *types.Signature:
+		return false
+	}
+	return false
+}
+
+// hostCall returns the signature of a call into library code (a function
+// or method of an imported package), or nil.
+func (p *program) hostCall(call *ast.CallExpr) *types.Signature {
+	var obj types.Object
+	switch f := ast.Unparen(call.Fun).(type) {
+	case *ast.SelectorExpr:
+		if s := p.info.Selections[f]; s != nil {
+			obj = s.Obj()
+		} else {
+			obj = p.info.Uses[f.Sel]
+		}
+	case *ast.Ident:
+		obj = p.info.Uses[f]
+	}
+	fn, ok := obj.(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() == "main" {
+		return nil
+	}
+	sig, _ := fn.Type().(*types.Signature)
+	return sig
+}
+
+func findProgramTypesAtHost(p *program) token.Pos {
+	methods := p.declaresMethods()
+	return p.inspect(func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		sig := p.hostCall(call)
+		if sig == nil {
+			return false
+		}
+		for i, arg := range call.Args {
+			var param types.Type
+			switch {
+			case sig.Variadic() && i >= sig.Params().Len()-1:
+				param = sig.Params().At(sig.Params().Len() - 1).Type()
+				if call.Ellipsis == token.NoPos {
+					param = param.(*types.Slice).Elem()
+				}
+			case i < sig.Params().Len():
+				param = sig.Params().At(i).Type()
+			default:
+				continue
+			}
+			at := p.info.TypeOf(arg)
+			if at == nil {
+				return true
+			}
+			if involvesProgramType(at, map[types.Type]bool{}) && !isFunc(param) {
+				return true
+			}
+			if methods && types.IsInterface(at) {
+				return true
+			}
+			if methods && types.IsInterface(param) && isContainerOfInterface(at) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func isFunc(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Signature)
+	return ok
+}
+
+func isContainerOfInterface(t types.Type) bool {
+	switch x := t.Underlying().(type) {
+	case *types.Slice:
+		return types.IsInterface(x.Elem())
+	case *types.Map:
+		return types.IsInterface(x.Elem()) || types.IsInterface(x.Key())
+	case *types.Pointer:
+		return types.IsInterface(x.Elem())
+	}
+	return false
+}
+
+func findTypeNames(p *program) token.Pos {
+	return p.inspect(func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.BasicLit:
+			if x.Kind == token.STRING {
+				tv := p.info.Types[x]
+				s := x.Value
+				if tv.Value != nil && tv.Value.Kind() == constant.String {
+					s = constant.StringVal(tv.Value)
+				}
+				return strings.Contains(s, "%T") || strings.Contains(s, "%#v") || strings.Contains(s, "%+v")
+			}
+		case *ast.ImportSpec:
+			path := strings.Trim(x.Path.Value, `"`)
+			return path == "reflect" || path == "unsafe" || path == "runtime/debug" || path == "runtime/trace" || path == "runtime/pprof"
+		}
+		return false
+	})
+}
+
+func findPanicValues(p *program) token.Pos {
+	methods := p.declaresMethods()
+	return p.inspect(func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 1 {
+			return false
+		}
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		if b, ok := p.info.Uses[id].(*types.Builtin); !ok || b.Name() != "panic" {
+			return false
+		}
+		t := p.info.TypeOf(call.Args[0])
+		if t == nil {
+			return true
+		}
+		if involvesProgramType(t, map[types.Type]bool{}) {
+			return true
+		}
+		if b, ok := t.Underlying().(*types.Basic); ok {
+			// Named basic types print as main.T(v).
+			_, named := t.(*types.Named)
+			return named && b.Kind() != types.String
+		}
+		return methods && types.IsInterface(t)
+	})
+}
+
+// hostGoroutineFuncs are library functions that run program functions on
+// goroutines of their own, or look at the goroutines themselves.
+var hostGoroutineFuncs = map[string]bool{
+	"time.AfterFunc": true, "context.AfterFunc": true, "(*sync.WaitGroup).Go": true,
+	"runtime.NumGoroutine": true, "runtime.Stack": true, "runtime.Goexit": true,
+	"runtime.Caller": true, "runtime.Callers": true, "runtime.FuncForPC": true,
+	"runtime.SetFinalizer": true, "runtime.LockOSThread": true, "runtime.NumCgoCall": true,
+	"os/signal.Notify": true, "os/signal.NotifyContext": true,
+	"asyncgo/helpers/timeline.Trace": true, "asyncgo/helpers/timeline.NameGoroutine": true, "asyncgo/helpers/timeline.Named": true,
+}
+
+func findHostGoroutines(p *program) token.Pos {
+	for _, im := range p.file.Imports {
+		path := strings.Trim(im.Path.Value, `"`)
+		if path == "net/http" || path == "net/http/httptest" || path == "os/exec" || path == "testing" {
+			return im.Pos()
+		}
+	}
+	return p.inspect(func(n ast.Node) bool {
+		var obj types.Object
+		switch x := n.(type) {
+		case *ast.SelectorExpr:
+			if s := p.info.Selections[x]; s != nil {
+				obj = s.Obj()
+			} else {
+				obj = p.info.Uses[x.Sel]
+			}
+		default:
+			return false
+		}
+		fn, ok := obj.(*types.Func)
+		return ok && fn.Pkg() != nil && hostGoroutineFuncs[fn.FullName()]
+	})
+}
+
+// findDeferArgs finds a defer statement with an argument other than a
+// constant or a variable that is never changed after its declaration.
+func findDeferArgs(p *program) token.Pos {
+	changed := p.changedVars()
+	return p.inspect(func(n ast.Node) bool {
+		d, ok := n.(*ast.DeferStmt)
+		if !ok {
+			return false
+		}
+		if sel, ok := ast.Unparen(d.Call.Fun).(*ast.SelectorExpr); ok {
+			if _, isPkg := p.info.Uses[identOf(sel.X)].(*types.PkgName); !isPkg && !p.stable(sel.X, changed) {
+				return true
+			}
+		}
+		for _, a := range d.Call.Args {
+			if !p.stable(a, changed) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func identOf(e ast.Expr) *ast.Ident {
+	id, _ := ast.Unparen(e).(*ast.Ident)
+	return id
+}
+
+// stable reports whether e is a constant, nil, or a variable that the
+// program never changes after declaring it.
+func (p *program) stable(e ast.Expr, changed map[types.Object]bool) bool {
+	tv := p.info.Types[e]
+	if tv.Value != nil || tv.IsNil() {
+		return true
+	}
+	id := identOf(e)
+	if id == nil {
+		return false
+	}
+	obj, ok := p.info.Uses[id].(*types.Var)
+	return ok && !changed[obj]
+}
+
+// changedVars returns the variables the program assigns after declaring
+// them, takes the address of, or declares in a loop header.
+func (p *program) changedVars() map[types.Object]bool {
+	changed := map[types.Object]bool{}
+	mark := func(e ast.Expr) {
+		if id := identOf(e); id != nil {
+			if o := p.info.Uses[id]; o != nil {
+				changed[o] = true
+			}
+		}
+	}
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			for _, l := range x.Lhs {
+				mark(l)
+			}
+		case *ast.IncDecStmt:
+			mark(x.X)
+		case *ast.UnaryExpr:
+			if x.Op == token.AND {
+				mark(x.X)
+			}
+		case *ast.RangeStmt:
+			for _, e := range []ast.Expr{x.Key, x.Value} {
+				if id := identOf(e); id != nil {
+					if o := p.info.Defs[id]; o != nil {
+						changed[o] = true
+					}
+					mark(e)
+				}
+			}
+		case *ast.ForStmt:
+			if as, ok := x.Init.(*ast.AssignStmt); ok {
+				for _, l := range as.Lhs {
+					if id := identOf(l); id != nil && p.info.Defs[id] != nil {
+						changed[p.info.Defs[id]] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	return changed
+}

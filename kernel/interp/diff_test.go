@@ -1,0 +1,242 @@
+package interp_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"asyncgo/helpers/display/frame"
+	"asyncgo/kernel/cell"
+	"asyncgo/kernel/interp"
+	"asyncgo/kernel/runner"
+	"asyncgo/kernel/typecheck"
+)
+
+var only = flag.String("cells", "", "run only the differential cells whose name contains this")
+
+// A testCell is one cell of testdata/cells.txt: a section starting with a
+// line "-- name --" or "-- name: class --". With a class, the router must
+// find that class in the cell (and yaegi must get it wrong when the class
+// is followed by "!"); without one, the router must send it to yaegi.
+type testCell struct {
+	name, class string
+	wrong       bool // yaegi gets the cell wrong (checked by forcing it)
+	code        string
+}
+
+func readCells(t *testing.T) []testCell {
+	data, err := os.ReadFile(filepath.Join("testdata", "cells.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cells []testCell
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if h, ok := strings.CutPrefix(strings.TrimSpace(line), "-- "); ok && strings.HasSuffix(h, " --") {
+			h = strings.TrimSuffix(h, " --")
+			name, class, _ := strings.Cut(h, ": ")
+			c := testCell{name: name, class: strings.TrimSuffix(class, "!"), wrong: strings.HasSuffix(class, "!")}
+			cells = append(cells, c)
+			continue
+		}
+		if len(cells) > 0 {
+			cells[len(cells)-1].code += line
+		}
+	}
+	return cells
+}
+
+// outcome is what a run shows, normalised.
+type outcome struct {
+	Out  string // stdout text and display frames, in order
+	Err  string // stderr text
+	End  string // how the program ended
+	Took time.Duration
+}
+
+// durations and addresses vary from run to run; the normalisation replaces
+// them, as the course's notebook check does.
+var (
+	durationRE = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|us|ms|s|m|h)\b`)
+	addressRE  = regexp.MustCompile(`0x[0-9a-f]+`)
+	// yaegi's index check does not say which index and length.
+	indexRE = regexp.MustCompile(`(index out of range) \[\d+\] with length \d+`)
+)
+
+// normalise replaces durations, addresses and the numbers of an index
+// error in s.
+func normalise(s string) string {
+	s = indexRE.ReplaceAllString(s, "$1")
+	return addressRE.ReplaceAllString(durationRE.ReplaceAllString(s, "<dur>"), "<addr>")
+}
+
+func run(ctx context.Context, start func(runner.RunOptions) (*runner.Process, error)) (outcome, error) {
+	var mu sync.Mutex
+	var out, errb bytes.Buffer
+	opts := runner.RunOptions{
+		Stdout:   func(b []byte) { mu.Lock(); out.Write(b); mu.Unlock() },
+		Stderr:   func(b []byte) { mu.Lock(); errb.Write(b); mu.Unlock() },
+		Display:  func(m *frame.Message) { mu.Lock(); fmt.Fprintf(&out, "[display %s %v]\n", m.Type, m.Data); mu.Unlock() },
+		BadFrame: func(err error) { mu.Lock(); fmt.Fprintf(&out, "[bad frame %v]\n", err); mu.Unlock() },
+	}
+	began := time.Now()
+	p, err := start(opts)
+	if err != nil {
+		return outcome{}, err
+	}
+	stop := context.AfterFunc(ctx, p.Interrupt)
+	defer stop()
+	r := p.Wait()
+	o := outcome{Out: normalise(out.String()), Err: normalise(errb.String()), Took: time.Since(began)}
+	switch {
+	case r.Interrupted:
+		o.End = "timed out"
+	case r.Crash != nil:
+		o.End = fmt.Sprintf("%s: %s", r.Crash.Kind, normalise(r.Crash.Message))
+	default:
+		o.End = fmt.Sprintf("exit %d", r.ExitCode)
+	}
+	return o, nil
+}
+
+// harness holds what both engines need.
+type harness struct {
+	ws      *runner.Workspace
+	engine  *interp.Engine
+	checker *typecheck.Checker
+	session *cell.Session
+}
+
+func newHarness(t testing.TB) *harness {
+	ws, err := runner.NewWorkspace(runner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{
+		ws:      ws,
+		engine:  interp.NewEngine(ws, ""),
+		checker: typecheck.New(ws.Go(), ws.Dir(), runner.BuildEnv(nil, nil), runner.BuildFlags(nil)),
+		session: cell.NewSession(),
+	}
+}
+
+// program generates and type-checks the program of one cell, alone.
+func (h *harness) program(ctx context.Context, t testing.TB, code string) (*cell.Program, *typecheck.Result) {
+	c, err := cell.Parse(code)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	h.session.Reset()
+	prog, err := h.session.Generate(c, "In[1]", cell.GenerateOptions{DisplayValue: true})
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	res, err := h.checker.Check(ctx, prog.Source, prog.Imports)
+	if err != nil {
+		t.Fatalf("type check: %v", err)
+	}
+	return prog, res
+}
+
+func (h *harness) compiled(ctx context.Context, prog *cell.Program) (outcome, error) {
+	bin, err := h.ws.Build(ctx, runner.Build{Source: prog.Source})
+	if err != nil {
+		return outcome{}, err
+	}
+	return run(ctx, func(o runner.RunOptions) (*runner.Process, error) { return runner.Start(ctx, bin, o) })
+}
+
+func (h *harness) interpreted(ctx context.Context, prog *cell.Program, res *typecheck.Result) (outcome, error) {
+	return run(ctx, func(o runner.RunOptions) (*runner.Process, error) { return h.engine.Start(ctx, res, prog.Source, o) })
+}
+
+// TestDifferential runs every cell of testdata/cells.txt with both engines:
+// the router must decide as the cell says, and when it picks yaegi the two
+// outcomes must be equal after normalisation.
+func TestDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every cell with the toolchain")
+	}
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.engine.Worker(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cells := readCells(t)
+	if len(cells) < 100 {
+		t.Errorf("testdata/cells.txt has %d cells; the suite wants at least 100", len(cells))
+	}
+	for _, c := range cells {
+		if !strings.Contains(c.name, *only) {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			runCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			prog, res := h.program(runCtx, t, c.code)
+			d := interp.Route(res)
+			got := "yaegi"
+			if !d.Yaegi {
+				got = d.Class.Name
+			}
+			want := c.class
+			if want == "" {
+				want = "yaegi"
+			}
+			if got != want {
+				t.Errorf("router chose %s (%s), want %s", got, d.Reason(), want)
+			}
+			if len(res.Errors) > 0 {
+				return
+			}
+			goOut, err := h.compiled(runCtx, prog)
+			if err != nil {
+				t.Fatalf("compiled engine: %v", err)
+			}
+			if !d.Yaegi && !c.wrong {
+				return
+			}
+			forceCtx, cancelForce := context.WithTimeout(ctx, 5*time.Second)
+			defer cancelForce()
+			yOut, err := h.interpreted(forceCtx, prog, res)
+			if err != nil {
+				t.Fatalf("yaegi engine: %v", err)
+			}
+			same := goOut.Out == yOut.Out && goOut.End == yOut.End && goOut.Err == yOut.Err
+			if d.Yaegi && !same {
+				t.Errorf("engines differ\ncompiled: %q %q %s\nyaegi:    %q %q %s\nprogram:\n%s", goOut.Out, goOut.Err, goOut.End, yOut.Out, yOut.Err, yOut.End, interp.Rewrite(res, prog.Source))
+			}
+			if c.wrong && same {
+				t.Errorf("the cell is marked as one yaegi gets wrong, but both engines gave %q %q %s", goOut.Out, goOut.Err, goOut.End)
+			}
+		})
+	}
+}
+
+// TestClassesHaveCells checks that every class of the router's table has a
+// cell in testdata/cells.txt that the router finds it in.
+func TestClassesHaveCells(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range readCells(t) {
+		seen[c.class] = true
+	}
+	for _, c := range interp.Classes() {
+		if !seen[c.Name] {
+			t.Errorf("class %s has no cell in testdata/cells.txt", c.Name)
+		}
+		if c.Why == "" {
+			t.Errorf("class %s does not say why", c.Name)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package interp
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"asyncgo/kernel/runner"
+	"asyncgo/kernel/typecheck"
+)
+
+// workerSource is the worker's main package and its symbol tables, written
+// into the cell workspace (the module asyncgo) at the same import path.
+//
+//go:embed worker/*.go worker/symbols/*.go
+var workerSource embed.FS
+
+// workerPath is where the worker's source goes in the workspace module.
+const workerPath = "kernel/interp/worker"
+
+// Engine runs programs with yaegi in worker processes. Its methods are
+// safe for concurrent use.
+type Engine struct {
+	ws       *runner.Workspace
+	cacheDir string
+
+	mu  sync.Mutex
+	bin string // the built worker
+}
+
+// NewEngine returns an engine that builds its worker in ws and keeps the
+// binary in cacheDir (empty means gokernel's directory in the user cache,
+// or the workspace when there is none), so later kernels start fast.
+func NewEngine(ws *runner.Workspace, cacheDir string) *Engine {
+	if cacheDir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			cacheDir = filepath.Join(d, "gokernel")
+		} else {
+			cacheDir = filepath.Join(ws.Dir(), "bin")
+		}
+	}
+	return &Engine{ws: ws, cacheDir: cacheDir}
+}
+
+// Worker returns the path of the worker binary, building it on first use
+// (a build takes a minute without the toolchain's cache; install warms it).
+func (e *Engine) Worker(ctx context.Context) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.bin != "" {
+		if _, err := os.Stat(e.bin); err == nil {
+			return e.bin, nil
+		}
+	}
+	bin, err := e.build(ctx)
+	if err != nil {
+		return "", err
+	}
+	e.bin = bin
+	return bin, nil
+}
+
+func (e *Engine) build(ctx context.Context) (string, error) {
+	if err := e.ws.Prepare(); err != nil {
+		return "", err
+	}
+	version, err := exec.CommandContext(ctx, e.ws.Go(), "env", "GOVERSION").Output()
+	if err != nil {
+		return "", fmt.Errorf("ask %s for its version: %w", e.ws.Go(), err)
+	}
+	h := sha256.New()
+	h.Write(version)
+	dir := filepath.Join(e.ws.Dir(), filepath.FromSlash(workerPath))
+	err = fs.WalkDir(workerSource, "worker", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := workerSource.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(p))
+		h.Write(data)
+		dst := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "worker/")))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	})
+	if err != nil {
+		return "", fmt.Errorf("write the yaegi worker's source: %w", err)
+	}
+	bin := filepath.Join(e.cacheDir, "yaegi-worker-"+hex.EncodeToString(h.Sum(nil))[:20])
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	if err := os.MkdirAll(e.cacheDir, 0o755); err != nil {
+		return "", fmt.Errorf("create the worker cache: %w", err)
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", bin, os.Getpid())
+	args := append([]string{"build", "-ldflags=-s -w", "-o", tmp}, runner.BuildFlags(nil)...)
+	cmd := exec.CommandContext(ctx, e.ws.Go(), append(args, ".")...)
+	cmd.Dir = dir
+	// BuildEnv sets CGO_ENABLED=0: a worker without cgo has the runtime's
+	// deadlock detector.
+	cmd.Env = runner.BuildEnv(nil, nil)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("build the yaegi worker: %v\n%s", err, out)
+	}
+	if err := os.Rename(tmp, bin); err != nil {
+		return "", fmt.Errorf("install the yaegi worker: %w", err)
+	}
+	return bin, nil
+}
+
+// Start runs the type-checked program res, whose source is src, with the
+// worker, like runner.Start runs a compiled program: opts.Args are the
+// program's arguments. The caller must call Wait on the process.
+func (e *Engine) Start(ctx context.Context, res *typecheck.Result, src []byte, opts runner.RunOptions) (*runner.Process, error) {
+	bin, err := e.Worker(ctx)
+	if err != nil {
+		return nil, err
+	}
+	code := Rewrite(res, src)
+	sum := sha256.Sum256(code)
+	dir := filepath.Join(e.ws.Dir(), "yaegi")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("write the program for yaegi: %w", err)
+	}
+	file := filepath.Join(dir, hex.EncodeToString(sum[:12])+".go")
+	if err := os.WriteFile(file, code, 0o644); err != nil {
+		return nil, fmt.Errorf("write the program for yaegi: %w", err)
+	}
+	opts.Args = append([]string{file}, opts.Args...)
+	return runner.Start(ctx, bin, opts)
+}
+
+// Warm builds the worker in a new workspace with opts, so that the first
+// cell that runs with yaegi does not wait for the build.
+func Warm(ctx context.Context, opts runner.Options) error {
+	ws, err := runner.NewWorkspace(opts)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	_, err = NewEngine(ws, "").Worker(ctx)
+	return err
+}

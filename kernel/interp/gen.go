@@ -1,0 +1,4 @@
+package interp
+
+//go:generate go run ./internal/symgen
+//go:generate go run ./internal/symgen -list

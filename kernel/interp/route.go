@@ -1,0 +1,46 @@
+package interp
+
+import (
+	"go/token"
+
+	"asyncgo/kernel/typecheck"
+)
+
+// Decision is the router's answer for one program.
+type Decision struct {
+	// Yaegi reports that the program may run with the interpreter.
+	Yaegi bool
+	// Class is the first class found, when Yaegi is false.
+	Class Class
+	// Where is the position of what was found, in cell coordinates.
+	Where token.Position
+}
+
+// Reason says why a program runs with the compiler, or "" when it may run
+// with yaegi.
+func (d Decision) Reason() string {
+	if d.Yaegi {
+		return ""
+	}
+	s := d.Class.Name + ": " + d.Class.Why
+	if d.Where.IsValid() {
+		s = d.Where.String() + ": " + s
+	}
+	return s
+}
+
+// Route decides whether the type-checked program res may run with yaegi:
+// only when no class of Classes is found in it. A nil res (the program
+// could not be checked) goes to the compiler.
+func Route(res *typecheck.Result) Decision {
+	if res == nil || res.File == nil || res.Info == nil {
+		return Decision{Class: Class{Name: "unchecked", Why: "the program could not be type-checked"}}
+	}
+	p := &program{file: res.File, info: res.Info, errors: res.Errors}
+	for _, c := range Classes() {
+		if pos := c.find(p); pos.IsValid() {
+			return Decision{Class: c, Where: res.Fset.Position(pos)}
+		}
+	}
+	return Decision{Yaegi: true}
+}
