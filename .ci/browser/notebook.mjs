@@ -8,6 +8,10 @@
 //
 // Usage: node notebook.mjs --notebook FILE --work DIR --screenshot PNG
 //                          [--jupyter /usr/bin/jupyter] [--timeout-ms N]
+//                          [--pages DIR]
+//
+// --pages DIR also saves the notebook as a reader sees it, one screenful
+// at a time (DIR/page-01.png, ...), for reading it through.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -50,6 +54,18 @@ async function waitForServer(url, proc, timeoutMs) {
 		await new Promise((r) => setTimeout(r, 250));
 	}
 	throw new Error(`the notebook server did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+// savePages scrolls the notebook one screenful at a time and saves each.
+async function savePages(page, dir) {
+	fs.mkdirSync(dir, { recursive: true });
+	const total = await page.evaluate(() => document.querySelector('#notebook').scrollHeight);
+	const step = 850;
+	for (let y = 0, n = 1; y < total; y += step, n++) {
+		await page.evaluate((top) => { document.querySelector('#site').scrollTop = top; }, y);
+		await page.waitForTimeout(100);
+		await page.screenshot({ path: path.join(dir, `page-${String(n).padStart(2, '0')}.png`) });
+	}
 }
 
 async function main() {
@@ -111,6 +127,7 @@ async function main() {
 			return { code, unexpected, svgs: svgs.length, titled };
 		});
 		await page.screenshot({ path: args.screenshot, fullPage: true });
+		if (args.pages) await savePages(page, args.pages);
 		console.log(`${name}: ${report.code} code cells ran in ${(elapsed / 1000).toFixed(1)} s; ${report.svgs} inline SVG outputs (${report.titled} with hover titles); screenshot ${args.screenshot}`);
 		const failures = [];
 		if (report.unexpected.length) failures.push(`unexpected errors:\n  ${report.unexpected.join('\n  ')}`);

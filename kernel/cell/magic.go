@@ -19,7 +19,7 @@ type Magic struct {
 }
 
 // magicNames lists the known magics.
-var magicNames = []string{"help", "reset", "list", "env", "goflags", "args", "kernel"}
+var magicNames = []string{"help", "reset", "list", "env", "goflags", "args", "kernel", "engine"}
 
 // helpText is what %help shows.
 const helpText = `Cells mix Go declarations with statements; the statements run as main.
@@ -33,7 +33,14 @@ Magics and ! lines go at the top of a cell, one per line:
   %goflags [flags ...]  show or set go build flags, e.g. -race (--reset clears)
   %args [args ...]      show or set the program's arguments (--reset clears)
   %kernel               show the kernel's own state (version, memory, goroutines)
+  %engine [auto|go|yaegi [--force]]
+                        show or choose what runs cells: auto (the default) runs a
+                        cell with the yaegi interpreter when that gives the same
+                        result, else with the compiler; go always compiles; yaegi
+                        interprets when the router allows (--force: always)
   !command              run a shell command in the notebook's directory, before the Go code
+                        ($GOKERNEL_WORKSPACE is the module cells build in: cd there for
+                        go doc asyncgo/helpers/timeline)
 A line holding only %% starts main's body: everything after it is a statement.
 `
 
@@ -136,9 +143,9 @@ func (s *Session) Apply(m Magic) (string, error) {
 		return applyWords(&s.goflags, m.Args, "Go flags"), nil
 	case "args":
 		return applyWords(&s.args, m.Args, "Arguments"), nil
-	case "kernel":
-		// The kernel process answers this one; the session has nothing
-		// to add.
+	case "kernel", "engine":
+		// The kernel process answers these; the session has nothing to
+		// add.
 		return "", nil
 	}
 	return "", fmt.Errorf("unknown magic %%%s: the known magics are %%%s", m.Name, strings.Join(magicNames, ", %"))

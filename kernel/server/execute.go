@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -169,7 +170,7 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 
 	opts := runner.RunOptions{
 		Args:     prog.Args,
-		Env:      prog.Env,
+		Env:      append(prog.Env, WorkspaceEnv+"="+k.ws.Dir()),
 		Grace:    k.cfg.Grace,
 		Stdout:   func(b []byte) { out.stream("stdout", b) },
 		Stderr:   func(b []byte) { out.stream("stderr", b) },
@@ -241,7 +242,13 @@ func (k *Kernel) sourcesWith(name, code string) map[string]string {
 
 // runShell runs one ! line with sh in the kernel's directory.
 func (k *Kernel) runShell(ctx context.Context, line string, out *output) *errorContent {
+	// The workspace module (asyncgo, with the helpers) is where
+	// `go doc asyncgo/helpers/timeline` works, wherever the notebook is.
+	if err := k.ws.Prepare(); err != nil {
+		return &errorContent{Name: "ShellError", Value: err.Error(), Traceback: []string{red("ShellError") + ": " + err.Error()}}
+	}
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
+	cmd.Env = append(os.Environ(), append(k.cells.Env(), WorkspaceEnv+"="+k.ws.Dir())...)
 	cmd.Stdout = writerFunc(func(b []byte) { out.stream("stdout", b) })
 	cmd.Stderr = writerFunc(func(b []byte) { out.stream("stderr", b) })
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -257,6 +264,11 @@ func (k *Kernel) runShell(ctx context.Context, line string, out *output) *errorC
 	msg := fmt.Sprintf("!%s: %v", line, err)
 	return &errorContent{Name: "ShellError", Value: msg, Traceback: []string{red("ShellError") + ": " + msg}}
 }
+
+// WorkspaceEnv names the environment variable that holds the cell
+// workspace's directory, for shell lines and cell programs: the Go module
+// asyncgo, with the course's helper packages, in which cells are built.
+const WorkspaceEnv = "GOKERNEL_WORKSPACE"
 
 type writerFunc func([]byte)
 

@@ -719,3 +719,23 @@ func TestRaceDetectorReportNamesCells(t *testing.T) {
 		t.Errorf("printed runtime.Stack output does not name In[3]:2: %q", got)
 	}
 }
+
+func TestShellLines(t *testing.T) {
+	k := startKernel(t, "tcp")
+	tests := []struct {
+		code, want string
+	}{
+		{"!echo hello from sh", "hello from sh\n"},
+		{"%env GREETING=hi\n!echo $GREETING", "Environment:\n  GREETING=hi\nhi\n"},
+		{"!cd \"$GOKERNEL_WORKSPACE\" && go list asyncgo/helpers/timeline", "asyncgo/helpers/timeline\n"},
+	}
+	for _, tt := range tests {
+		e := k.exec(tt.code)
+		if e.Status != "ok" || stdout(e) != tt.want {
+			t.Errorf("%q: status %s (%s), stdout %q, want %q", tt.code, e.Status, e.EValue, stdout(e), tt.want)
+		}
+	}
+	if e := k.exec("!exit 3"); e.EName != "ShellError" {
+		t.Errorf("a failing shell line gave %q %q, want ShellError", e.EName, e.EValue)
+	}
+}
