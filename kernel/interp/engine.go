@@ -156,3 +156,8 @@ func Warm(ctx context.Context, opts runner.Options) error {
 	_, err = NewEngine(ws, "").Worker(ctx)
 	return err
 }
+
+// ExitUnsupported is the worker's exit status when yaegi cannot compile a
+// program (a defect of yaegi the router did not foresee). Nothing of the
+// program ran, so the caller runs it with the compiler instead.
+const ExitUnsupported = 75

@@ -135,6 +135,14 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 			out.stream("stdout", []byte(k.stateText()))
 			continue
 		}
+		if mg.Name == "engine" {
+			text, err := k.engineMagic(mg.Args)
+			if err != nil {
+				return "", &errorContent{Name: "MagicError", Value: err.Error(), Traceback: []string{red("MagicError") + ": " + err.Error()}}
+			}
+			out.stream("stdout", []byte(text))
+			continue
+		}
 		text, err := k.cells.Apply(mg)
 		if err != nil {
 			return "", &errorContent{Name: "MagicError", Value: err.Error(), Traceback: []string{red("MagicError") + ": " + err.Error()}}
@@ -154,20 +162,6 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 		return "go", &errorContent{Name: "CellError", Value: err.Error(), Traceback: []string{red("CellError") + ": " + err.Error()}}
 	}
 	sources := k.sourcesWith(name, req.Code)
-	bin, err := k.ws.Build(ctx, runner.Build{Source: prog.Source, Flags: prog.GoFlags, Env: prog.Env})
-	if err != nil {
-		if ctx.Err() != nil {
-			return "go", interrupted("the build was interrupted")
-		}
-		var be *runner.BuildError
-		if errors.As(err, &be) {
-			return "go", compileFailure(be, sources)
-		}
-		return "go", &errorContent{Name: "BuildError", Value: err.Error(), Traceback: []string{red("BuildError") + ": " + err.Error()}}
-	}
-	k.cells.Commit(c, name)
-	k.sources[name] = req.Code
-
 	opts := runner.RunOptions{
 		Args:     prog.Args,
 		Env:      append(prog.Env, WorkspaceEnv+"="+k.ws.Dir()),
@@ -186,17 +180,19 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 			return k.askInput(ctx, m, prompt, password)
 		}
 	}
-	p, err := runner.Start(ctx, bin, opts)
-	if err != nil {
-		return "go", &errorContent{Name: "RunError", Value: err.Error(), Traceback: []string{red("RunError") + ": " + err.Error()}}
+	engine, res, failure := k.runProgram(ctx, prog, sources, opts, func() {
+		k.cells.Commit(c, name)
+		k.sources[name] = req.Code
+	})
+	if failure != nil {
+		return engine, failure
 	}
-	res := p.Wait()
 	out.flush()
 	if res.ExitCode == 66 && out.sawRace() {
 		msg := "the race detector found a data race (see its report above) and ended the program with exit status 66"
-		return "go", &errorContent{Name: "DataRace", Value: msg, Traceback: []string{red("DataRace") + ": " + msg}}
+		return engine, &errorContent{Name: "DataRace", Value: msg, Traceback: []string{red("DataRace") + ": " + msg}}
 	}
-	return "go", runFailure(res)
+	return engine, runFailure(res)
 }
 
 // generate returns the program for a cell. A last expression that is a

@@ -68,7 +68,9 @@ type Kernel struct {
 	// checkers type-check programs, one per set of build flags and
 	// environment (export data differs between them).
 	checkers map[string]*typecheck.Checker
-	history  []HistoryEntry
+	// engines is the %engine setting and the yaegi engine.
+	engines engineState
+	history []HistoryEntry
 	// editor answers complete and inspect requests, each on a goroutine
 	// of editorWG.
 	editor   *editor.Editor
