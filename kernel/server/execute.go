@@ -317,10 +317,18 @@ func syntaxFailure(err error, name, code string) *errorContent {
 	return &errorContent{Name: "SyntaxError", Value: err.Error(), Traceback: []string{red("SyntaxError") + ": " + err.Error()}}
 }
 
+// progressLine matches what the go command prints while it resolves
+// modules, which is not part of an error.
+var progressLine = regexp.MustCompile(`(?m)^go: (downloading|finding module for package|found|added|upgraded) .*\n?`)
+
+// fetchFailure matches errors of fetching a module for an import.
+var fetchFailure = regexp.MustCompile(`cannot find module providing package|reading https?://|dial tcp|no such host|GOPROXY|module lookup disabled`)
+
 func compileFailure(be *runner.BuildError, sources map[string]string) *errorContent {
-	diags := cell.ParseBuildErrors(be.Output, sources)
+	output := progressLine.ReplaceAll(be.Output, nil)
+	diags := cell.ParseBuildErrors(output, sources)
 	if len(diags) == 0 {
-		text := strings.TrimSpace(cleanBuildOutput(string(be.Output)))
+		text := strings.TrimSpace(cleanBuildOutput(string(output)))
 		return &errorContent{Name: "BuildError", Value: firstLine(text), Traceback: append([]string{red("BuildError")}, strings.Split(text, "\n")...)}
 	}
 	text := strings.TrimRight(cell.FormatDiagnostics(diags, sources), "\n")
@@ -329,7 +337,11 @@ func compileFailure(be *runner.BuildError, sources map[string]string) *errorCont
 		value += "s"
 	}
 	value += ": " + diags[0].Message
-	return &errorContent{Name: "CompileError", Value: value, Traceback: append([]string{red("CompileError") + ": " + value}, strings.Split(text, "\n")...)}
+	tb := append([]string{red("CompileError") + ": " + value}, strings.Split(text, "\n")...)
+	if fetchFailure.MatchString(text) {
+		tb = append(tb, "", "Third-party packages are downloaded through the Go module proxy (go env GOPROXY) the first time a cell imports them: check the import path and the network; offline, only packages already in the module cache can be used.")
+	}
+	return &errorContent{Name: "CompileError", Value: value, Traceback: tb}
 }
 
 // cleanBuildOutput keeps the toolchain's words but drops lines that only

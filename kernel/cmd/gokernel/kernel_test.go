@@ -739,3 +739,15 @@ func TestShellLines(t *testing.T) {
 		t.Errorf("a failing shell line gave %q %q, want ShellError", e.EName, e.EValue)
 	}
 }
+
+func TestThirdPartyImportOffline(t *testing.T) {
+	k := startKernel(t, "tcp", "GOPROXY=off")
+	e := k.exec("import \"example.com/not/fetched\"\nfetched.Do()")
+	tb := strings.Join(e.Traceback, "\n")
+	if e.EName != "CompileError" || !strings.Contains(e.EValue, "1 error: ") || !strings.Contains(e.EValue, "example.com/not/fetched") {
+		t.Errorf("ename %q evalue %q, want one CompileError naming the package", e.EName, e.EValue)
+	}
+	if strings.Contains(tb, "finding module") || !strings.Contains(tb, "module proxy") || !strings.Contains(tb, "In[1]:1:8") {
+		t.Errorf("traceback should point at the import and say how packages are fetched:\n%s", tb)
+	}
+}
