@@ -1,0 +1,176 @@
+package main_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"asyncgo/kernel/client"
+	"asyncgo/kernel/notebook"
+)
+
+// engineOf returns the engine the execute_reply metadata names.
+func engineOf(e *client.Execution) string {
+	s, _ := e.Reply.Metadata["engine"].(string)
+	return s
+}
+
+// TestEngineChoice checks that the router's choice, and %engine's, show
+// in the execute_reply metadata and in %engine.
+func TestEngineChoice(t *testing.T) {
+	k := startKernel(t, "tcp")
+	tests := []struct {
+		name, code, engine string
+	}{
+		{"trivial cell", `fmt.Println("fast")`, "yaegi"},
+		{"goroutines", "ch := make(chan int)\ngo func() { ch <- 1 }()\nfmt.Println(<-ch)", "yaegi"},
+		{"loop variable captured", "for i := 0; i < 2; i++ {\n\tdefer func() { fmt.Println(i) }()\n}", "go"},
+		{"goflags", "%goflags -race\nfmt.Println(1)", "go"},
+		{"goflags reset", "%goflags --reset\nfmt.Println(2)", "yaegi"},
+		{"engine go", "%engine go\nfmt.Println(3)", "go"},
+		{"engine yaegi, router refuses", "%engine yaegi\nfmt.Println(min(1, 2))", "go"},
+		{"engine auto", "%engine auto\nfmt.Println(4)", "yaegi"},
+	}
+	for _, tt := range tests {
+		e := k.exec(tt.code)
+		if e.Status != "ok" {
+			t.Fatalf("%s: %s: %s", tt.name, e.EName, e.EValue)
+		}
+		if got := engineOf(e); got != tt.engine {
+			t.Errorf("%s: ran with %q, want %q", tt.name, got, tt.engine)
+		}
+	}
+	e := k.exec("%engine")
+	if out := streamText(e, "stdout"); !strings.Contains(out, "Engine: auto") || !strings.Contains(out, "last cell ran with yaegi") {
+		t.Errorf("%%engine shows %q", out)
+	}
+	e = k.exec("%engine fastest")
+	if e.Status != "error" || !strings.Contains(e.EValue, "want auto, go or yaegi") {
+		t.Errorf("%%engine fastest: %s %s", e.Status, e.EValue)
+	}
+}
+
+// BenchmarkEngines runs new cells (the source changes every time, so
+// nothing is cached) through the real kernel with each engine, alternating
+// in one loop: a trivial cell and a cell with goroutines. Run with
+//
+//	go test -run '^$' -bench Engines -benchtime 10x ./kernel/cmd/gokernel
+func BenchmarkEngines(b *testing.B) {
+	c, _ := benchKernel(b)
+	cells := map[string]string{
+		"trivial":   "fmt.Println(\"cell %d\")",
+		"goroutine": "var wg sync.WaitGroup\nres := make([]int, 4)\nfor i := 0; i < 4; i++ {\n\twg.Add(1)\n\tgo square(&wg, res, i)\n}\nwg.Wait()\nfmt.Println(res, %d)\n\nfunc square(wg *sync.WaitGroup, out []int, i int) { defer wg.Done(); out[i] = i * i }",
+	}
+	run := func(engine, code string) time.Duration {
+		start := time.Now()
+		e, err := c.Execute(context.Background(), "%engine "+engine+"\n"+code, client.NewExecuteOptions())
+		took := time.Since(start)
+		if err != nil || e.Status != "ok" {
+			b.Fatalf("%s: %v %s %s", engine, err, e.EName, e.EValue)
+		}
+		want := engine
+		if engine == "auto" {
+			want = "yaegi"
+		}
+		if got := engineOf(e); got != want {
+			b.Fatalf("the cell ran with %s, want %s", got, want)
+		}
+		return took
+	}
+	for _, name := range []string{"trivial", "goroutine"} {
+		b.Run(name, func(b *testing.B) {
+			var yaegi, compiled time.Duration
+			n := 0
+			run("auto", fmt.Sprintf(cells[name], -1)) // the worker and the type checker's first load
+			for b.Loop() {
+				n++
+				yaegi += run("auto", fmt.Sprintf(cells[name], 2*n))
+				compiled += run("go", fmt.Sprintf(cells[name], 2*n+1))
+			}
+			y, g := yaegi/time.Duration(n), compiled/time.Duration(n)
+			b.ReportMetric(float64(y.Microseconds())/1000, "yaegi-ms/cell")
+			b.ReportMetric(float64(g.Microseconds())/1000, "go-ms/cell")
+			b.ReportMetric(float64(g)/float64(y), "speedup")
+		})
+	}
+}
+
+// courseCells returns the code cells of the course's notebooks, by
+// notebook, skipping cells tagged nondeterministic.
+func courseCells(t *testing.T) map[string][]string {
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "notebooks", "*.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := map[string][]string{}
+	for _, f := range files {
+		nb, err := notebook.ReadFile(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, c := range nb.Cells {
+			if c.Type == "code" && !c.HasTag("nondeterministic") {
+				cells[filepath.Base(f)] = append(cells[filepath.Base(f)], c.Source)
+			}
+		}
+	}
+	return cells
+}
+
+var (
+	durationRE = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|us|ms|s|m|h)\b`)
+	addressRE  = regexp.MustCompile(`0x[0-9a-f]+`)
+)
+
+// outputsText renders a cell's outputs for comparison, with durations and
+// addresses replaced (the same normalisation as kernel/interp's
+// differential cells).
+func outputsText(e *client.Execution) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "status %s %s %s\n", e.Status, e.EName, e.EValue)
+	for _, m := range e.Outputs {
+		var content map[string]any
+		m.Decode(&content)
+		delete(content, "transient")
+		delete(content, "execution_count")
+		delete(content, "traceback")
+		j, _ := json.Marshal(content)
+		fmt.Fprintf(&b, "%s %s\n", m.Header.MsgType, j)
+	}
+	return addressRE.ReplaceAllString(durationRE.ReplaceAllString(b.String(), "<dur>"), "<addr>")
+}
+
+// TestCourseEngines runs every notebook's code cells in a kernel with
+// %engine auto and in one with %engine go, and compares the outputs after
+// normalisation; it prints the share of cells that ran with yaegi. Cells
+// tagged nondeterministic are skipped. Set GOKERNEL_COURSE=1 to run it (it
+// compiles every cell of the course).
+func TestCourseEngines(t *testing.T) {
+	if os.Getenv("GOKERNEL_COURSE") == "" {
+		t.Skip("set GOKERNEL_COURSE=1 to run the course with both engines")
+	}
+	total, fast := 0, 0
+	for nb, cells := range courseCells(t) {
+		auto, compiled := startKernel(t, "tcp"), startKernel(t, "tcp")
+		compiled.exec("%engine go")
+		for i, code := range cells {
+			a, g := auto.exec(code), compiled.exec(code)
+			total++
+			if engineOf(a) == "yaegi" {
+				fast++
+			}
+			if at, gt := outputsText(a), outputsText(g); at != gt {
+				t.Errorf("%s cell %d differs (auto ran it with %s)\nauto:\n%s\ngo:\n%s", nb, i+1, engineOf(a), at, gt)
+			}
+		}
+	}
+	if total > 0 {
+		t.Logf("course: %d of %d code cells ran with yaegi (%.0f%%)", fast, total, 100*float64(fast)/float64(total))
+	}
+}
