@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"asyncgo/kernel/editor"
+	"asyncgo/kernel/interp"
 	"asyncgo/kernel/kernelspec"
 	"asyncgo/kernel/runner"
 	"asyncgo/kernel/server"
@@ -80,6 +81,10 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fmt.Fprintln(stdout, "Preparing the cell workspace (the standard library and asyncgo/helpers, built once)...")
 	if err := runner.Warm(ctx, runner.Options{}); err != nil {
 		fmt.Fprintf(stderr, "gokernel install: the kernelspec is installed, but preparing the cell workspace failed: %v\nThe first cell will be slower; run 'gokernel install' again when the problem is fixed.\n", err)
+		return 1
+	}
+	if err := interp.Warm(ctx, runner.Options{}); err != nil {
+		fmt.Fprintf(stderr, "gokernel install: the kernelspec is installed, but building the yaegi worker failed: %v\nCells will be compiled until it builds; run 'gokernel install' again when the problem is fixed.\n", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "Ready in %.1fs: cells build with %s.\n", time.Since(start).Seconds(), server.ToolchainVersion(runner.FindGo()))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"asyncgo/kernel/interp"
 	"asyncgo/kernel/kernelspec"
 	"asyncgo/kernel/lab"
 	"asyncgo/kernel/nbrun"
@@ -42,5 +43,8 @@ func ensureInstalled(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "Installed the kernelspec %q in %s; preparing the cell workspace...\n", kernelspec.DefaultName, dir)
-	return runner.Warm(ctx, runner.Options{})
+	if err := runner.Warm(ctx, runner.Options{}); err != nil {
+		return err
+	}
+	return interp.Warm(ctx, runner.Options{})
 }
