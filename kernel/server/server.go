@@ -140,8 +140,8 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	k.publishStatus(nil, "starting")
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); k.serveShell(ctx) }()
-	go func() { defer wg.Done(); k.serveControl(ctx) }()
+	go func() { defer wg.Done(); k.serve(ctx, sock.Shell()) }()
+	go func() { defer wg.Done(); k.serve(ctx, sock.Control()) }()
 
 	select {
 	case <-k.shutdown:
@@ -168,8 +168,10 @@ func (k *Kernel) Interrupt() {
 	}
 }
 
-func (k *Kernel) serveShell(ctx context.Context) {
-	msgs := k.sock.Shell().Messages()
+// serve answers the requests arriving on r, one at a time, until ctx ends
+// or the socket closes.
+func (k *Kernel) serve(ctx context.Context, r *channel.Router) {
+	msgs := r.Messages()
 	for {
 		select {
 		case <-ctx.Done():
@@ -178,22 +180,7 @@ func (k *Kernel) serveShell(ctx context.Context) {
 			if !ok {
 				return
 			}
-			k.handle(ctx, k.sock.Shell(), m)
-		}
-	}
-}
-
-func (k *Kernel) serveControl(ctx context.Context) {
-	msgs := k.sock.Control().Messages()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m, ok := <-msgs:
-			if !ok {
-				return
-			}
-			k.handle(ctx, k.sock.Control(), m)
+			k.handle(ctx, r, m)
 		}
 	}
 }

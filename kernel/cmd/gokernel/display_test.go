@@ -9,10 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"asyncgo/kernel/client"
-	"asyncgo/kernel/jupyter"
 )
 
 func TestDisplayMIMETypes(t *testing.T) {
@@ -172,46 +168,19 @@ func TestFloodOfTenMillionLines(t *testing.T) {
 		t.Skip("a flood takes a few seconds")
 	}
 	k := startKernel(t, "tcp")
-	opts := client.NewExecuteOptions()
-	cut := make(chan bool, 1)
-	opts.OnOutput = func(m *jupyter.Message) {
-		var c struct{ Text string }
-		m.Decode(&c)
-		if strings.Contains(c.Text, "the rest is not shown") {
-			select {
-			case cut <- true:
-			default:
-			}
-		}
-	}
-	done := make(chan *client.Execution)
-	go func() {
-		e, _ := k.c.Execute(context.Background(), "w := bufio.NewWriter(os.Stdout)\nfor i := 0; i < 10_000_000; i++ {\n\tfmt.Fprintln(w, \"line\", i)\n}\nw.Flush()\ntime.Sleep(time.Hour)", opts)
-		done <- e
-	}()
-	select {
-	case <-cut:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the flood was not cut")
-	}
+	wait := k.execUntil("w := bufio.NewWriter(os.Stdout)\nfor i := 0; i < 10_000_000; i++ {\n\tfmt.Fprintln(w, \"line\", i)\n}\nw.Flush()\ntime.Sleep(time.Hour)", outputCut)
 	if err := k.c.Interrupt(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case e := <-done:
-		if e.EName != "Interrupted" {
-			t.Errorf("ename %q, want Interrupted", e.EName)
-		}
-		if n := len(e.Outputs); n > 400 {
-			t.Errorf("%d output messages for a flood; want a bounded number", n)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("interrupt did not stop the flood")
+	e := wait()
+	if e.EName != "Interrupted" {
+		t.Errorf("ename %q, want Interrupted", e.EName)
+	}
+	if n := len(e.Outputs); n > 400 {
+		t.Errorf("%d output messages for a flood; want a bounded number", n)
 	}
 }
 
-// requireJupyter skips unless the jupyter command is installed, or fails
-// when GOKERNEL_REQUIRE_JUPYTER=1 says it must be.
 func requireJupyter(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("jupyter")

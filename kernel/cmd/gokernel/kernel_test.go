@@ -423,25 +423,7 @@ func TestInterrupt(t *testing.T) {
 	for _, mode := range []string{"message", "signal"} {
 		t.Run(mode, func(t *testing.T) {
 			k := startKernel(t, "tcp")
-			opts := client.NewExecuteOptions()
-			started := make(chan bool, 1)
-			opts.OnOutput = func(m *jupyter.Message) {
-				select {
-				case started <- true:
-				default:
-				}
-			}
-			var e *client.Execution
-			done := make(chan bool)
-			go func() {
-				defer close(done)
-				e, _ = k.c.Execute(context.Background(), "fmt.Println(\"sleeping\")\ntime.Sleep(time.Hour)", opts)
-			}()
-			select {
-			case <-started:
-			case <-time.After(2 * time.Minute):
-				t.Fatal("the cell never started")
-			}
+			wait := k.execUntil("fmt.Println(\"sleeping\")\ntime.Sleep(time.Hour)", func(string) bool { return true })
 			if mode == "message" {
 				if err := k.c.Interrupt(context.Background()); err != nil {
 					t.Fatal(err)
@@ -449,13 +431,8 @@ func TestInterrupt(t *testing.T) {
 			} else {
 				k.cmd.Process.Signal(syscall.SIGINT)
 			}
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatal("the cell did not stop after the interrupt")
-			}
-			if e == nil || e.Status != "error" || e.EName != "Interrupted" {
-				t.Fatalf("execution %+v, want an Interrupted error", e)
+			if e := wait(); e.Status != "error" || e.EName != "Interrupted" {
+				t.Fatalf("status %s ename %q, want an Interrupted error", e.Status, e.EName)
 			}
 			if got := stdout(k.exec(`fmt.Println("next")`)); got != "next\n" {
 				t.Errorf("cell after the interrupt printed %q", got)
@@ -466,28 +443,14 @@ func TestInterrupt(t *testing.T) {
 
 func TestCellProcessKilled(t *testing.T) {
 	k := startKernel(t, "tcp")
-	opts := client.NewExecuteOptions()
-	pids := make(chan int, 1)
-	opts.OnOutput = func(m *jupyter.Message) {
-		var c struct{ Text string }
-		m.Decode(&c)
-		if pid, err := strconv.Atoi(strings.TrimSpace(c.Text)); err == nil {
-			pids <- pid
-		}
-	}
-	done := make(chan *client.Execution)
-	go func() {
-		e, _ := k.c.Execute(context.Background(), "fmt.Println(os.Getpid())\ntime.Sleep(time.Hour)", opts)
-		done <- e
-	}()
-	select {
-	case pid := <-pids:
-		syscall.Kill(pid, syscall.SIGKILL)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("no pid printed")
-	}
-	e := <-done
-	if e.EName != "Signal" || !strings.Contains(e.EValue, "killed") {
+	pid := 0
+	wait := k.execUntil("fmt.Println(os.Getpid())\ntime.Sleep(time.Hour)", func(text string) bool {
+		n, err := strconv.Atoi(strings.TrimSpace(text))
+		pid = n
+		return err == nil
+	})
+	syscall.Kill(pid, syscall.SIGKILL)
+	if e := wait(); e.EName != "Signal" || !strings.Contains(e.EValue, "killed") {
 		t.Errorf("ename %q evalue %q, want a Signal error naming the kill", e.EName, e.EValue)
 	}
 	if got := stdout(k.exec(`fmt.Println("survived")`)); got != "survived\n" {
@@ -546,42 +509,64 @@ func TestStreamCoalescingAndUTF8(t *testing.T) {
 
 func TestOutputLimitAndInterruptedFlood(t *testing.T) {
 	k := startKernel(t, "tcp", "GOKERNEL_OUTPUT_LIMIT=64KiB")
-	opts := client.NewExecuteOptions()
-	cut := make(chan bool, 1)
-	opts.OnOutput = func(m *jupyter.Message) {
-		var c struct{ Text string }
-		m.Decode(&c)
-		if strings.Contains(c.Text, "the rest is not shown") {
-			select {
-			case cut <- true:
-			default:
-			}
-		}
-	}
-	done := make(chan *client.Execution)
-	go func() {
-		e, _ := k.c.Execute(context.Background(), "for i := 0; ; i++ {\n\tfmt.Println(\"flood\", i)\n}", opts)
-		done <- e
-	}()
-	select {
-	case <-cut:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("no notice that output was cut")
-	}
+	wait := k.execUntil("for i := 0; ; i++ {\n\tfmt.Println(\"flood\", i)\n}", outputCut)
 	if err := k.c.Interrupt(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var e *client.Execution
-	select {
-	case e = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("interrupt did not stop the flood")
-	}
+	e := wait()
 	if got := len(stdout(e)); got > 64<<10 {
 		t.Errorf("%d bytes of stdout passed a 64 KiB limit", got)
 	}
 	if e.EName != "Interrupted" {
 		t.Errorf("ename %q, want Interrupted", e.EName)
+	}
+}
+
+// outputCut reports whether an output's text is the notice that the
+// cell's output was cut.
+func outputCut(text string) bool { return strings.Contains(text, "the rest is not shown") }
+
+// execUntil starts code and returns once an output whose text satisfies
+// seen has arrived (failing the test if none does within two minutes);
+// wait waits for the execution to end (at most a minute) and returns it.
+func (k *kernel) execUntil(code string, seen func(text string) bool) (wait func() *client.Execution) {
+	k.t.Helper()
+	opts := client.NewExecuteOptions()
+	found := make(chan bool, 1)
+	opts.OnOutput = func(m *jupyter.Message) {
+		var c struct{ Text string }
+		m.Decode(&c)
+		if seen(c.Text) {
+			select {
+			case found <- true:
+			default:
+			}
+		}
+	}
+	done := make(chan *client.Execution, 1)
+	go func() {
+		e, _ := k.c.Execute(context.Background(), code, opts)
+		done <- e
+	}()
+	select {
+	case <-found:
+	case e := <-done:
+		k.t.Fatalf("%q ended before the awaited output: %v", code, outputTypes(e))
+	case <-time.After(2 * time.Minute):
+		k.t.Fatalf("%q: the awaited output never came", code)
+	}
+	return func() *client.Execution {
+		k.t.Helper()
+		select {
+		case e := <-done:
+			if e == nil {
+				k.t.Fatal("no execution")
+			}
+			return e
+		case <-time.After(time.Minute):
+			k.t.Fatalf("%q did not end", code)
+			return nil
+		}
 	}
 }
 
