@@ -27,6 +27,7 @@ func Classes() []Class {
 		{"type-errors", "the program does not type-check; the compiler reports its errors", findTypeErrors},
 		{"loopvar-capture", "a closure or pointer capturing a loop variable: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", findLoopVarCapture},
 		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", findDeferArgs},
+		{"multi-assign-composite", "an assignment of several values one of which is a composite literal, such as x, seen := 0, map[byte]int{}: in a loop, yaegi does not assign the other values again", findMultiAssignComposite},
 		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", findLabeledBranch},
 		{"range-over-int", "range over an integer: yaegi crashes", findRange(rangeInt)},
 		{"range-over-func", "range over a function (iterators): yaegi crashes", findRange(rangeFunc)},
@@ -549,4 +550,24 @@ func (p *program) changedVars() map[types.Object]bool {
 		return true
 	})
 	return changed
+}
+
+func findMultiAssignComposite(p *program) token.Pos {
+	return p.inspect(func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Rhs) < 2 {
+			return false
+		}
+		for _, r := range as.Rhs {
+			if _, ok := ast.Unparen(r).(*ast.CompositeLit); ok {
+				return true
+			}
+			if u, ok := ast.Unparen(r).(*ast.UnaryExpr); ok && u.Op == token.AND {
+				if _, ok := u.X.(*ast.CompositeLit); ok {
+					return true
+				}
+			}
+		}
+		return false
+	})
 }
