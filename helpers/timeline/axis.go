@@ -40,8 +40,14 @@ func newAxis(end time.Duration, maxTicks int, unit time.Duration) axis {
 	if maxTicks < 1 {
 		maxTicks = 1
 	}
+	// A range of minutes or more (or labels in minutes or hours) gets
+	// ticks on whole minutes: 50 s steps would read "0.8 min, 1.7 min".
+	wholeMinutes := end >= 2*time.Minute || unit == time.Minute || unit == time.Hour
 	step := tickSteps[len(tickSteps)-1]
 	for _, s := range tickSteps {
+		if wholeMinutes && s < time.Minute {
+			continue
+		}
 		if end/s <= time.Duration(maxTicks) {
 			step = s
 			break

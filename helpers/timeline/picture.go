@@ -27,6 +27,7 @@ func (t *Timeline) picture() picture {
 	lanes := slices.Clone(t.lanes)
 	spans := slices.Clone(t.spans)
 	marks := slices.Clone(t.marks)
+	procs := t.procLanes
 	t.mu.Unlock()
 
 	count := make(map[string]int, len(lanes))
@@ -61,7 +62,7 @@ func (t *Timeline) picture() picture {
 	for _, ms := range p.marks {
 		slices.SortStableFunc(ms, func(a, b Mark) int { return cmp.Compare(a.At, b.At) })
 	}
-	p.summary = summarize(spans)
+	p.summary = summarize(taskSpans(spans, procs))
 	p.kinds = orderKinds(present)
 
 	switch p.opts.Order {

@@ -46,13 +46,20 @@ func (t *Timeline) Summary() Summary {
 	t.mu.Lock()
 	procs := t.procLanes
 	t.mu.Unlock()
-	if len(procs) > 0 {
-		tasks := slices.DeleteFunc(slices.Clone(spans), func(s Span) bool { return procs[s.Lane] })
-		if len(tasks) > 0 {
-			spans = tasks
-		}
+	return summarize(taskSpans(spans, procs))
+}
+
+// taskSpans returns the spans that are not on processor lanes, or all of
+// them when every span is on one.
+func taskSpans(spans []Span, procs map[string]bool) []Span {
+	if len(procs) == 0 {
+		return spans
 	}
-	return summarize(spans)
+	tasks := slices.DeleteFunc(slices.Clone(spans), func(s Span) bool { return procs[s.Lane] })
+	if len(tasks) == 0 {
+		return spans
+	}
+	return tasks
 }
 
 // group is the summary counter a kind adds to, or -1 for none.

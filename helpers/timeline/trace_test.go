@@ -341,3 +341,28 @@ func TestTraceTitleFollowsGOMAXPROCSSetInside(t *testing.T) {
 		t.Errorf("title %q, want the GOMAXPROCS f left", tl.Title())
 	}
 }
+
+func TestTracePictureFooterMatchesSummary(t *testing.T) {
+	tl, err := timeline.Trace(func() {
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Go(timeline.Named(fmt.Sprint("c", i), func() {
+				x := 0
+				for j := 0; j < 2_000_000; j++ {
+					x += j
+				}
+				_ = x
+			}))
+		}
+		wg.Wait()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tl.Summary().String()
+	for name, picture := range map[string]string{"SVG": tl.SVG(), "text": tl.Text()} {
+		if !strings.Contains(picture, want) {
+			t.Errorf("the %s footer does not say %q", name, want)
+		}
+	}
+}
