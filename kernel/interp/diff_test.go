@@ -77,7 +77,13 @@ func normalise(s string) string {
 	return addressRE.ReplaceAllString(durationRE.ReplaceAllString(s, "<dur>"), "<addr>")
 }
 
-func run(ctx context.Context, start func(runner.RunOptions) (*runner.Process, error)) (outcome, error) {
+// process is a running program of either engine.
+type process interface {
+	Interrupt()
+	Wait() runner.Result
+}
+
+func run(ctx context.Context, start func(runner.RunOptions) (process, error)) (outcome, error) {
 	var mu sync.Mutex
 	var out, errb bytes.Buffer
 	opts := runner.RunOptions{
@@ -154,11 +160,11 @@ func (h *harness) compiled(ctx context.Context, prog *cell.Program) (outcome, er
 	if err != nil {
 		return outcome{}, err
 	}
-	return run(ctx, func(o runner.RunOptions) (*runner.Process, error) { return runner.Start(ctx, bin, o) })
+	return run(ctx, func(o runner.RunOptions) (process, error) { return runner.Start(ctx, bin, o) })
 }
 
 func (h *harness) interpreted(ctx context.Context, prog *cell.Program, res *typecheck.Result) (outcome, error) {
-	return run(ctx, func(o runner.RunOptions) (*runner.Process, error) { return h.engine.Start(ctx, res, prog.Source, o) })
+	return run(ctx, func(o runner.RunOptions) (process, error) { return h.engine.Start(ctx, res, prog.Source, o) })
 }
 
 // TestDifferential runs every cell of testdata/cells.txt with both engines:

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -126,7 +128,7 @@ func (e *Engine) build(ctx context.Context) (string, error) {
 // Start runs the type-checked program res, whose source is src, with the
 // worker, like runner.Start runs a compiled program: opts.Args are the
 // program's arguments. The caller must call Wait on the process.
-func (e *Engine) Start(ctx context.Context, res *typecheck.Result, src []byte, opts runner.RunOptions) (*runner.Process, error) {
+func (e *Engine) Start(ctx context.Context, res *typecheck.Result, src []byte, opts runner.RunOptions) (*Process, error) {
 	bin, err := e.Worker(ctx)
 	if err != nil {
 		return nil, err
@@ -142,7 +144,88 @@ func (e *Engine) Start(ctx context.Context, res *typecheck.Result, src []byte, o
 		return nil, fmt.Errorf("write the program for yaegi: %w", err)
 	}
 	opts.Args = append([]string{file}, opts.Args...)
-	return runner.Start(ctx, bin, opts)
+	p, err := runner.Start(ctx, bin, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{Process: p, origins: lineOrigins(src)}, nil
+}
+
+// Process is a program running in the worker.
+type Process struct {
+	*runner.Process
+	origins []string // line of the program (from 1) → "cell:line"
+}
+
+// Wait waits for the program to end, like runner.Process.Wait. In a crash
+// report, lines of the program are given in cell coordinates and the
+// frames of the interpreter itself are left out.
+func (p *Process) Wait() runner.Result {
+	r := p.Process.Wait()
+	if r.Crash != nil {
+		c := *r.Crash
+		c.Report = p.cellReport(c.Report)
+		r.Crash = &c
+	}
+	return r
+}
+
+var programLine = regexp.MustCompile(`^\tmain\.go:(\d+)$`)
+
+// interpreterFrame reports whether a frame of a goroutine trace (its
+// function line and its file line) belongs to the worker, yaegi or the
+// reflection yaegi calls through, rather than to the program.
+func interpreterFrame(fn, file string) bool {
+	for _, prefix := range []string{"github.com/traefik/yaegi", "created by github.com/traefik/yaegi", "reflect.", "runtime.", "panic("} {
+		if strings.HasPrefix(fn, prefix) {
+			return true
+		}
+	}
+	return strings.Contains(file, "kernel/interp/worker/")
+}
+
+func (p *Process) cellReport(report string) string {
+	lines := strings.Split(report, "\n")
+	out := make([]string, 0, len(lines))
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") && !strings.HasPrefix(l, "\t") && interpreterFrame(l, lines[i+1]) {
+			i++
+			continue
+		}
+		if m := programLine.FindStringSubmatch(l); m != nil {
+			if n, err := strconv.Atoi(m[1]); err == nil && n > 0 && n < len(p.origins) && p.origins[n] != "" {
+				l = "\t" + p.origins[n]
+			}
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// lineOrigins maps each line of a generated program to the cell line it
+// comes from, following its //line directives.
+func lineOrigins(src []byte) []string {
+	lines := strings.Split(string(src), "\n")
+	origins := make([]string, len(lines)+2)
+	file, next := "", 0
+	for i, l := range lines {
+		n := i + 1
+		if rest, ok := strings.CutPrefix(l, "//line "); ok {
+			parts := strings.Split(rest, ":")
+			if len(parts) >= 2 {
+				if ln, err := strconv.Atoi(parts[1]); err == nil {
+					file, next = parts[0], ln
+					continue
+				}
+			}
+		}
+		if file != "" {
+			origins[n] = file + ":" + strconv.Itoa(next)
+			next++
+		}
+	}
+	return origins
 }
 
 // Warm builds the worker in a new workspace with opts, so that the first

@@ -23,6 +23,8 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"strings"
+	"sync"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -48,14 +50,15 @@ func run(src []byte, args []string) int {
 	// Interpreted goroutines may allocate a lot; the worker lives for one
 	// cell, as the compiled program does.
 	debug.SetGCPercent(200)
+	trace := &quietPanicTrace{w: os.Stderr}
 	i := interp.New(interp.Options{
 		Stdin:        os.Stdin,
 		Stdout:       os.Stdout,
-		Stderr:       quietPanicTrace{os.Stderr},
+		Stderr:       trace,
 		Args:         args,
 		Unrestricted: true,
 	})
-	for _, table := range []interp.Exports{stdlib.Symbols, symbols.Symbols, hostSymbols()} {
+	for _, table := range []interp.Exports{stdlib.Symbols, symbols.Symbols, hostSymbols(trace)} {
 		if err := i.Use(table); err != nil {
 			fmt.Fprintf(os.Stderr, "gokernel worker: load the symbol tables: %v\n", err)
 			return 2
@@ -77,7 +80,7 @@ func run(src []byte, args []string) int {
 	}
 	var p interp.Panic
 	if errors.As(err, &p) {
-		Crash(p.Value)
+		trace.Crash(p.Value)
 	}
 	fmt.Fprintf(os.Stderr, "gokernel worker: %v\n", err)
 	return 2
@@ -102,7 +105,7 @@ func compile(i *interp.Interpreter, src []byte) (prog *interp.Program, err error
 // ones: the worker is a process of its own, like a compiled program, and
 // its exit status is the program's. It also provides the function the
 // kernel's rewrite of go statements defers.
-func hostSymbols() interp.Exports {
+func hostSymbols(trace *quietPanicTrace) interp.Exports {
 	return interp.Exports{
 		"os/os": {"Exit": reflect.ValueOf(os.Exit)},
 		"log/log": {
@@ -113,14 +116,21 @@ func hostSymbols() interp.Exports {
 			"Println": reflect.ValueOf(log.Println), "SetFlags": reflect.ValueOf(log.SetFlags), "SetOutput": reflect.ValueOf(log.SetOutput),
 			"SetPrefix": reflect.ValueOf(log.SetPrefix), "Writer": reflect.ValueOf(log.Writer),
 		},
-		"gokernel/gokernel": {"Crash": reflect.ValueOf(Crash)},
+		"gokernel/gokernel": {"Crash": reflect.ValueOf(trace.Crash)},
 	}
 }
 
 // Crash ends the worker the way the Go runtime ends a program whose
-// goroutine panicked with v: the report on standard error, status 2.
-func Crash(v any) {
-	fmt.Fprintf(os.Stderr, "panic: %s\n\ngoroutine %s [running]:\nmain.main()\n\t(interpreted by yaegi: no trace)\n", panicText(v), goroutineID())
+// goroutine panicked with v: the report on standard error, with the
+// interpreted frames the panic unwound, and status 2.
+func (q *quietPanicTrace) Crash(v any) {
+	q.mu.Lock()
+	frames := strings.Join(q.frames, "\n")
+	q.mu.Unlock()
+	if frames == "" {
+		frames = "main.main()\n\t(interpreted by yaegi)"
+	}
+	fmt.Fprintf(os.Stderr, "panic: %s\n\ngoroutine %s [running]:\n%s\n", panicText(v), goroutineID(), frames)
 	os.Exit(2)
 }
 
@@ -168,15 +178,25 @@ func goroutineID() string {
 
 // yaegiPanicLine is the line the interpreter writes for each interpreted
 // frame a panic unwinds, such as "12:3: panic: main.main(...)".
-var yaegiPanicLine = regexp.MustCompile(`^(\S+:)?\d+:\d+: panic: \S+\(\.\.\.\)\n$`)
+var yaegiPanicLine = regexp.MustCompile(`^(?:\S+:)?(\d+):\d+: panic: (\S+)\(\.\.\.\)\n$`)
 
 // quietPanicTrace is the interpreter's standard error without the lines
-// it writes while a panic unwinds interpreted frames: a compiled program
-// reports a panic once, at the end.
-type quietPanicTrace struct{ w *os.File }
+// it writes while a panic unwinds interpreted frames: it keeps them as the
+// frames Crash reports, as a compiled program reports a panic once, at the
+// end.
 
-func (q quietPanicTrace) Write(b []byte) (int, error) {
-	if yaegiPanicLine.Match(b) {
+type quietPanicTrace struct {
+	w *os.File
+
+	mu     sync.Mutex
+	frames []string // of the panic being unwound, innermost first
+}
+
+func (q *quietPanicTrace) Write(b []byte) (int, error) {
+	if m := yaegiPanicLine.FindSubmatch(b); m != nil {
+		q.mu.Lock()
+		q.frames = append(q.frames, fmt.Sprintf("%s(...)\n\tmain.go:%s", m[2], m[1]))
+		q.mu.Unlock()
 		return len(b), nil
 	}
 	return q.w.Write(b)
