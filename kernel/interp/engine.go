@@ -37,12 +37,27 @@ type Engine struct {
 
 	mu  sync.Mutex
 	bin string // the built worker
+
+	// A worker that is not built yet is built in the background, once;
+	// Close stops that build and waits for it.
+	bgOnce   sync.Once
+	bgCancel context.CancelFunc
+	bgDone   chan struct{}
 }
 
+// CacheDirEnv names the environment variable that sets where the worker
+// binary is kept, for machines where several users share a prepared
+// cache (the Docker image sets it).
+const CacheDirEnv = "GOKERNEL_CACHE_DIR"
+
 // NewEngine returns an engine that builds its worker in ws and keeps the
-// binary in cacheDir (empty means gokernel's directory in the user cache,
-// or the workspace when there is none), so later kernels start fast.
+// binary in cacheDir (empty means $GOKERNEL_CACHE_DIR, else gokernel's
+// directory in the user cache, else the workspace), so later kernels start
+// fast.
 func NewEngine(ws *runner.Workspace, cacheDir string) *Engine {
+	if cacheDir == "" {
+		cacheDir = os.Getenv(CacheDirEnv)
+	}
 	if cacheDir == "" {
 		if d, err := os.UserCacheDir(); err == nil {
 			cacheDir = filepath.Join(d, "gokernel")
@@ -50,7 +65,52 @@ func NewEngine(ws *runner.Workspace, cacheDir string) *Engine {
 			cacheDir = filepath.Join(ws.Dir(), "bin")
 		}
 	}
-	return &Engine{ws: ws, cacheDir: cacheDir}
+	return &Engine{ws: ws, cacheDir: cacheDir, bgDone: make(chan struct{})}
+}
+
+// Ready reports whether the worker is built, and returns it. When it is
+// not, Ready starts building it in the background (once) and returns at
+// once, so the caller can compile the cell meanwhile instead of waiting for
+// a build that takes a minute on a cold cache.
+func (e *Engine) Ready() (string, bool) {
+	// Worker holds the lock while it builds: then the worker is not ready.
+	if e.mu.TryLock() {
+		if e.bin == "" {
+			// Built by an earlier kernel, or by gokernel install?
+			if bin, err := e.binPath(context.Background()); err == nil {
+				if _, err := os.Stat(bin); err == nil {
+					e.bin = bin
+				}
+			}
+		}
+		bin := e.bin
+		e.mu.Unlock()
+		if bin != "" {
+			return bin, true
+		}
+	}
+	e.bgOnce.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		e.bgCancel = cancel
+		go func() {
+			defer close(e.bgDone)
+			// Worker records the binary for the next call; a failure is
+			// reported when a later cell asks for the worker.
+			e.Worker(ctx)
+		}()
+	})
+	return "", false
+}
+
+// Close stops a background build of the worker and waits for it to end.
+func (e *Engine) Close() error {
+	// If no build was started, this Do closes bgDone and none can start.
+	e.bgOnce.Do(func() { close(e.bgDone) })
+	if e.bgCancel != nil {
+		e.bgCancel()
+	}
+	<-e.bgDone
+	return nil
 }
 
 // Worker returns the path of the worker binary, building it on first use
@@ -71,17 +131,15 @@ func (e *Engine) Worker(ctx context.Context) (string, error) {
 	return bin, nil
 }
 
-func (e *Engine) build(ctx context.Context) (string, error) {
-	if err := e.ws.Prepare(); err != nil {
-		return "", err
-	}
+// binPath returns where the worker built from this gokernel's worker
+// source with this toolchain is kept: the name is a hash of both.
+func (e *Engine) binPath(ctx context.Context) (string, error) {
 	version, err := exec.CommandContext(ctx, e.ws.Go(), "env", "GOVERSION").Output()
 	if err != nil {
 		return "", fmt.Errorf("ask %s for its version: %w", e.ws.Go(), err)
 	}
 	h := sha256.New()
 	h.Write(version)
-	dir := filepath.Join(e.ws.Dir(), filepath.FromSlash(workerPath))
 	err = fs.WalkDir(workerSource, "worker", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -92,6 +150,34 @@ func (e *Engine) build(ctx context.Context) (string, error) {
 		}
 		h.Write([]byte(p))
 		h.Write(data)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the yaegi worker's source: %w", err)
+	}
+	return filepath.Join(e.cacheDir, "yaegi-worker-"+hex.EncodeToString(h.Sum(nil))[:20]), nil
+}
+
+func (e *Engine) build(ctx context.Context) (string, error) {
+	if err := e.ws.Prepare(); err != nil {
+		return "", err
+	}
+	bin, err := e.binPath(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	dir := filepath.Join(e.ws.Dir(), filepath.FromSlash(workerPath))
+	err = fs.WalkDir(workerSource, "worker", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := workerSource.ReadFile(p)
+		if err != nil {
+			return err
+		}
 		dst := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "worker/")))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
@@ -100,10 +186,6 @@ func (e *Engine) build(ctx context.Context) (string, error) {
 	})
 	if err != nil {
 		return "", fmt.Errorf("write the yaegi worker's source: %w", err)
-	}
-	bin := filepath.Join(e.cacheDir, "yaegi-worker-"+hex.EncodeToString(h.Sum(nil))[:20])
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
 	}
 	if err := os.MkdirAll(e.cacheDir, 0o755); err != nil {
 		return "", fmt.Errorf("create the worker cache: %w", err)

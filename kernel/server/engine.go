@@ -69,7 +69,15 @@ func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map
 		if e.fast == nil {
 			e.fast = interp.NewEngine(k.ws, "")
 		}
-		p, err := e.fast.Start(ctx, res, prog.Source, opts)
+		var p *interp.Process
+		var err error
+		if _, ready := e.fast.Ready(); !ready {
+			// The first use on a machine builds the worker (a minute on a
+			// cold cache): compile this cell rather than wait.
+			err = errors.New("the yaegi worker is being built in the background; until it is ready, cells are compiled")
+		} else {
+			p, err = e.fast.Start(ctx, res, prog.Source, opts)
+		}
 		if err == nil {
 			commit()
 			r := p.Wait()
@@ -79,8 +87,8 @@ func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map
 			}
 			e.why = "yaegi could not compile it"
 		} else {
-			k.log.Warn("start the yaegi worker", "err", err)
-			e.why = "the yaegi worker did not start: " + err.Error()
+			k.log.Info("yaegi not used for this cell", "why", err)
+			e.why = err.Error()
 		}
 	}
 	e.last = engineGo

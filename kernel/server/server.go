@@ -133,6 +133,9 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	k.sock = sock
 	defer sock.Close()
 	defer k.ws.Close()
+	// Runs before the workspace goes: a background build of the yaegi
+	// worker writes there.
+	defer k.closeEngine()
 	defer k.editor.Close()
 	defer k.editorWG.Wait()
 	defer k.Interrupt()
@@ -357,4 +360,12 @@ type errorContent struct {
 	Name      string   `json:"ename"`
 	Value     string   `json:"evalue"`
 	Traceback []string `json:"traceback"`
+}
+
+// closeEngine stops the yaegi engine's background work, if it started any.
+// It runs after the shell goroutine has ended.
+func (k *Kernel) closeEngine() {
+	if k.engines.fast != nil {
+		k.engines.fast.Close()
+	}
 }
