@@ -12,8 +12,8 @@
 #   ASYNCGO_SRC    repository root to build from    (this script's ../)
 #   BIN_DIR        where the gokernel binary goes   (/usr/local/bin; or $1)
 #   GO_CACHE_ROOT  Go caches shared by all users    (/opt/go-cache)
-#   GOCACHE, GOMODCACHE, GOPATH
-#                  default to build/, mod/ and path/ under
+#   GOCACHE, GOMODCACHE, GOPATH, GOKERNEL_CACHE_DIR
+#                  default to build/, mod/, path/ and gokernel/ under
 #                  GO_CACHE_ROOT; the same values must be set when the
 #                  kernel runs (the Dockerfile sets them with ENV), or the
 #                  warm cache is not found.
@@ -44,6 +44,8 @@ GO_CACHE_ROOT=${GO_CACHE_ROOT:-/opt/go-cache}
 export GOCACHE=${GOCACHE:-$GO_CACHE_ROOT/build}
 export GOMODCACHE=${GOMODCACHE:-$GO_CACHE_ROOT/mod}
 export GOPATH=${GOPATH:-$GO_CACHE_ROOT/path}
+# Where gokernel keeps what it builds once for everyone (the yaegi worker).
+export GOKERNEL_CACHE_DIR=${GOKERNEL_CACHE_DIR:-$GO_CACHE_ROOT/gokernel}
 # Pure Go everywhere: the image has no C compiler, and cells must build with
 # the same settings as the warm cache.
 export CGO_ENABLED=0
@@ -88,7 +90,7 @@ if ! command -v gcc >/dev/null; then
 	fi
 fi
 
-run mkdir -p "$BIN_DIR" "$GOCACHE" "$GOMODCACHE" "$GOPATH"
+run mkdir -p "$BIN_DIR" "$GOCACHE" "$GOMODCACHE" "$GOPATH" "$GOKERNEL_CACHE_DIR"
 
 cd "$ASYNCGO_SRC"
 log "building gokernel"
@@ -132,6 +134,6 @@ fi
 
 if [[ -n $OWNER && $(id -u) == 0 ]]; then
 	log "giving the Go caches to $OWNER, so the notebook user can build"
-	run chown -R "$OWNER" "$GOCACHE" "$GOMODCACHE" "$GOPATH"
+	run chown -R "$OWNER" "$GOCACHE" "$GOMODCACHE" "$GOPATH" "$GOKERNEL_CACHE_DIR"
 fi
 log "done"

@@ -21,10 +21,33 @@ func engineOf(e *client.Execution) string {
 	return s
 }
 
+// quiet returns execute options that neither count nor store the cell,
+// so that waiting for the worker leaves no trace in execution counts.
+func quiet() client.ExecuteOptions {
+	o := client.NewExecuteOptions()
+	o.StoreHistory = false
+	return o
+}
+
+// waitForYaegi runs a trivial cell with exec until the kernel runs it with
+// yaegi: on a machine where the worker was never built, the kernel builds
+// it in the background and compiles cells meanwhile.
+func waitForYaegi(tb testing.TB, exec func(code string) *client.Execution) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for engineOf(exec(`fmt.Print("")`)) != "yaegi" {
+		if time.Now().After(deadline) {
+			tb.Fatal("the yaegi worker was not ready after 5 minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // TestEngineChoice checks that the router's choice, and %engine's, show
 // in the execute_reply metadata and in %engine.
 func TestEngineChoice(t *testing.T) {
 	k := startKernel(t, "tcp")
+	waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
 	tests := []struct {
 		name, code, engine string
 	}{
@@ -63,6 +86,13 @@ func TestEngineChoice(t *testing.T) {
 //	go test -run '^$' -bench Engines -benchtime 10x ./kernel/cmd/gokernel
 func BenchmarkEngines(b *testing.B) {
 	c, _ := benchKernel(b)
+	waitForYaegi(b, func(code string) *client.Execution {
+		e, err := c.Execute(context.Background(), code, quiet())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return e
+	})
 	cells := map[string]string{
 		"trivial":   "fmt.Println(\"cell %d\")",
 		"goroutine": "var wg sync.WaitGroup\nres := make([]int, 4)\nfor i := 0; i < 4; i++ {\n\twg.Add(1)\n\tgo square(&wg, res, i)\n}\nwg.Wait()\nfmt.Println(res, %d)\n\nfunc square(wg *sync.WaitGroup, out []int, i int) { defer wg.Done(); out[i] = i * i }",
@@ -175,6 +205,7 @@ func TestCourseEngines(t *testing.T) {
 	total, fast := 0, 0
 	for nb, cells := range courseCells(t) {
 		auto, compiled := startKernel(t, "tcp"), startKernel(t, "tcp")
+		waitForYaegi(t, func(code string) *client.Execution { return auto.execWith(code, quiet()) })
 		// Silent, so that execution counts stay as in the auto kernel.
 		silent := client.NewExecuteOptions()
 		silent.Silent = true
