@@ -231,3 +231,37 @@ func TestCourseEngines(t *testing.T) {
 		t.Logf("course: %d of %d code cells ran with yaegi (%.0f%%)", fast, total, 100*float64(fast)/float64(total))
 	}
 }
+
+// TestInterpretedCrashesAreHonest checks that a crash on the yaegi engine
+// never points at a wrong line: positions yaegi cannot give exactly are
+// left out, and the report says how to get the compiler's.
+func TestInterpretedCrashesAreHonest(t *testing.T) {
+	k := startKernel(t, "tcp")
+	waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
+	tests := []struct {
+		name, code, ename string
+		line              string // the cell line the report must name, or ""
+	}{
+		{"index out of range", "s := []int{1}\ni := 3\nfmt.Println(s[i])", "panic", ""},
+		{"deadlock", "ch := make(chan int)\nfmt.Println(\"before\")\nch <- 1", "fatal error", ""},
+		{"panic called in a goroutine", "done := make(chan bool)\ngo func() {\n\tpanic(\"boom\")\n}()\n<-done", "panic", ":3"},
+	}
+	for _, tt := range tests {
+		e := k.exec(tt.code)
+		tb := strings.Join(e.Traceback, "\n")
+		if engineOf(e) != "yaegi" {
+			t.Logf("%s: ran with %s; nothing to check", tt.name, engineOf(e))
+			continue
+		}
+		if e.EName != tt.ename || !strings.Contains(tb, "%engine go") {
+			t.Errorf("%s: ename %q, traceback without the note:\n%s", tt.name, e.EName, tb)
+		}
+		named := regexp.MustCompile(`In\[\d+\](:\d+)`).FindAllStringSubmatch(tb, -1)
+		switch {
+		case tt.line == "" && len(named) > 0:
+			t.Errorf("%s: report names cell lines it cannot know:\n%s", tt.name, tb)
+		case tt.line != "" && (len(named) == 0 || named[0][1] != tt.line):
+			t.Errorf("%s: report names %v, want line %s:\n%s", tt.name, named, tt.line, tb)
+		}
+	}
+}
