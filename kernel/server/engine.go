@@ -1,6 +1,7 @@
 package server
 
 import (
+	"asyncgo/helpers/display/frame"
 	"context"
 	"errors"
 	"fmt"
@@ -81,11 +82,20 @@ func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map
 		if err == nil {
 			commit()
 			r := p.Wait()
-			if r.ExitCode != interp.ExitUnsupported {
+			switch {
+			case r.ExitCode == interp.ExitUnsupported:
+				e.why = "yaegi could not compile it"
+			case r.Crash != nil && !r.Interrupted:
+				// yaegi's crash reports can place a runtime error on the
+				// wrong line and show no frames for a deadlock: run the
+				// cell again with the compiler, in place of this run, so
+				// the learner sees Go's exact report.
+				opts.Display(&frame.Message{Type: frame.TypeClearOutput})
+				e.why = "it crashed on yaegi, so it ran again with the compiler for Go's exact report"
+			default:
 				e.last = engineYaegi
 				return engineYaegi, r, nil
 			}
-			e.why = "yaegi could not compile it"
 		} else {
 			k.log.Info("yaegi not used for this cell", "why", err)
 			e.why = err.Error()

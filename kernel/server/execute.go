@@ -192,37 +192,7 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 		msg := "the race detector found a data race (see its report above) and ended the program with exit status 66"
 		return engine, &errorContent{Name: "DataRace", Value: msg, Traceback: []string{red("DataRace") + ": " + msg}}
 	}
-	if engine == engineYaegi && res.Crash != nil {
-		res.Crash = interpretedCrash(res.Crash)
-	}
 	return engine, runFailure(res)
-}
-
-// interpretedNote ends the report of a crash on the interpreter.
-const interpretedNote = "(This cell ran on the yaegi interpreter, whose crash reports are less exact than the compiler's: %engine go, then run the cell again, for the exact report.)"
-
-// interpretedCrash adjusts a crash report from the yaegi engine. The cell
-// positions yaegi gives for runtime errors (an index out of range, a nil
-// map) and for fatal errors (a deadlock) can point at the wrong line, so
-// they are left out rather than shown wrong; a panic the program called
-// keeps them. Either way the report says how to get the exact one.
-func interpretedCrash(c *runner.Crash) *runner.Crash {
-	out := *c
-	lines := strings.Split(c.Report, "\n")
-	if c.Kind == "fatal error" || strings.HasPrefix(c.Message, "runtime error") {
-		kept := lines[:0:0]
-		for i := 0; i < len(lines); i++ {
-			// A frame is a function line followed by its indented position.
-			if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") && !strings.HasPrefix(lines[i], "\t") {
-				i++
-				continue
-			}
-			kept = append(kept, lines[i])
-		}
-		lines = kept
-	}
-	out.Report = strings.Join(append(lines, "", interpretedNote), "\n")
-	return &out
 }
 
 // generate returns the program for a cell. A last expression that is a

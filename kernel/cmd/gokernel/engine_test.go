@@ -232,36 +232,42 @@ func TestCourseEngines(t *testing.T) {
 	}
 }
 
-// TestInterpretedCrashesAreHonest checks that a crash on the yaegi engine
-// never points at a wrong line: positions yaegi cannot give exactly are
-// left out, and the report says how to get the compiler's.
-func TestInterpretedCrashesAreHonest(t *testing.T) {
+// TestCrashOnTheInterpreterRunsAgainCompiled checks that a cell that
+// crashes on yaegi is run again with the compiler, in place of the first
+// run, so its report is Go's exact one.
+func TestCrashOnTheInterpreterRunsAgainCompiled(t *testing.T) {
 	k := startKernel(t, "tcp")
 	waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
 	tests := []struct {
-		name, code, ename string
-		line              string // the cell line the report must name, or ""
+		name, code, ename, line string
 	}{
-		{"index out of range", "s := []int{1}\ni := 3\nfmt.Println(s[i])", "panic", ""},
-		{"deadlock", "ch := make(chan int)\nfmt.Println(\"before\")\nch <- 1", "fatal error", ""},
-		{"panic called in a goroutine", "done := make(chan bool)\ngo func() {\n\tpanic(\"boom\")\n}()\n<-done", "panic", ":3"},
+		{"index out of range", "s := []int{1}\ni := 3\nfmt.Println(\"before\")\nfmt.Println(s[i])", "panic", ":4"},
+		{"deadlock", "ch := make(chan int)\nfmt.Println(\"before\")\nch <- 1", "fatal error", ":3"},
+		{"panic in a goroutine", "done := make(chan bool)\nfmt.Println(\"before\")\ngo func() {\n\tpanic(\"boom\")\n}()\n<-done", "panic", ":4"},
 	}
 	for _, tt := range tests {
 		e := k.exec(tt.code)
 		tb := strings.Join(e.Traceback, "\n")
-		if engineOf(e) != "yaegi" {
-			t.Logf("%s: ran with %s; nothing to check", tt.name, engineOf(e))
-			continue
+		if engineOf(e) != "go" || e.EName != tt.ename {
+			t.Errorf("%s: ran with %q, ename %q; want the compiler's %q", tt.name, engineOf(e), e.EName, tt.ename)
 		}
-		if e.EName != tt.ename || !strings.Contains(tb, "%engine go") {
-			t.Errorf("%s: ename %q, traceback without the note:\n%s", tt.name, e.EName, tb)
+		if !regexp.MustCompile(`In\[\d+\]` + tt.line + `\b`).MatchString(tb) {
+			t.Errorf("%s: report does not name line %s:\n%s", tt.name, tt.line, tb)
 		}
-		named := regexp.MustCompile(`In\[\d+\](:\d+)`).FindAllStringSubmatch(tb, -1)
-		switch {
-		case tt.line == "" && len(named) > 0:
-			t.Errorf("%s: report names cell lines it cannot know:\n%s", tt.name, tb)
-		case tt.line != "" && (len(named) == 0 || named[0][1] != tt.line):
-			t.Errorf("%s: report names %v, want line %s:\n%s", tt.name, named, tt.line, tb)
+		// The first run's output is cleared: what remains is one run's.
+		var after []string
+		for _, m := range e.Outputs {
+			if m.Header.MsgType == "clear_output" {
+				after = nil
+				continue
+			}
+			after = append(after, m.Header.MsgType)
+		}
+		if got := stdout(e); strings.Count(got, "before") != 2 {
+			t.Errorf("%s: stdout %q, want the output of both runs to have been sent", tt.name, got)
+		}
+		if strings.Join(after, " ") != "stream error" {
+			t.Errorf("%s: outputs after the clear %v, want one run's stream and the error", tt.name, after)
 		}
 	}
 }
