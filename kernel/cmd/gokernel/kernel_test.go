@@ -298,7 +298,7 @@ func TestErrors(t *testing.T) {
 		{"panic in goroutine", "done := make(chan bool)\ngo func() {\n\tpanic(\"in a goroutine\")\n}()\n<-done", "panic", regexp.MustCompile(`in a goroutine`), regexp.MustCompile(`In\[4\]:3`)},
 		// The compiler's deadlock report names the cell line; yaegi's
 		// names none (see kernel/interp), so this row compiles.
-		{"deadlock", "%engine go\nch := make(chan int)\nch <- 1", "fatal error", regexp.MustCompile(`all goroutines are asleep - deadlock!`), regexp.MustCompile(`In\[5\]:3`)},
+		{"deadlock", "ch := make(chan int)\nch <- 1", "fatal error", regexp.MustCompile(`all goroutines are asleep - deadlock!`), regexp.MustCompile(`In\[5\]:2`)},
 		{"exit", "os.Exit(3)", "ExitError", regexp.MustCompile(`status 3`), regexp.MustCompile(`ExitError`)},
 		{"unknown magic", "%nosuchmagic", "SyntaxError", regexp.MustCompile(`unknown magic`), regexp.MustCompile(`%help`)},
 	}
