@@ -60,7 +60,7 @@ async function waitForServer(url, proc, timeoutMs) {
 async function savePages(page, dir) {
 	fs.mkdirSync(dir, { recursive: true });
 	const total = await page.evaluate(() => document.querySelector('#notebook').scrollHeight);
-	const step = 850;
+	const step = 700; // a screenful shows about 790 px of the notebook: overlap a little
 	for (let y = 0, n = 1; y < total; y += step, n++) {
 		await page.evaluate((top) => { document.querySelector('#site').scrollTop = top; }, y);
 		await page.waitForTimeout(100);
