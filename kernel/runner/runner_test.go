@@ -274,3 +274,18 @@ func TestHelpersImportable(t *testing.T) {
 		t.Errorf("displays %+v, want one text/plain", o.displays)
 	}
 }
+
+func TestCached(t *testing.T) {
+	w := newWorkspace(t)
+	b := runner.Build{Source: []byte("package main\nfunc main() {}\n")}
+	if _, ok := w.Cached(b); ok {
+		t.Fatal("Cached before any build")
+	}
+	bin, err := w.Build(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := w.Cached(b); !ok || got != bin {
+		t.Errorf("Cached = %q, %v; want %q, true", got, ok, bin)
+	}
+}

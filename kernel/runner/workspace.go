@@ -188,6 +188,21 @@ type Build struct {
 	Env []string
 }
 
+// Cached returns the binary of a program built before, if the cache still
+// holds it.
+func (w *Workspace) Cached(b Build) (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	bin, ok := w.built[buildKey(b)]
+	if !ok {
+		return "", false
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", false
+	}
+	return bin, true
+}
+
 // Build compiles a program and returns the path of its binary. A program
 // built before (same source, flags and environment) is not built again. A
 // compile error is a *BuildError.

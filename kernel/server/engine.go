@@ -66,7 +66,12 @@ func (k *Kernel) engineMagic(args []string) (string, error) {
 func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map[string]string, opts runner.RunOptions, commit func()) (string, runner.Result, *errorContent) {
 	e := &k.engines
 	e.why = ""
-	if res := k.routeToYaegi(ctx, prog, opts); res != nil {
+	build := runner.Build{Source: prog.Source, Flags: prog.GoFlags, Env: prog.Env}
+	if _, built := k.ws.Cached(build); built && e.choice != engineYaegi {
+		// A program compiled before runs from its binary: faster than the
+		// interpreter, and exactly Go.
+		e.why = "its compiled binary was at hand"
+	} else if res := k.routeToYaegi(ctx, prog, opts); res != nil {
 		if e.fast == nil {
 			e.fast = interp.NewEngine(k.ws, "")
 		}
@@ -102,7 +107,7 @@ func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map
 		}
 	}
 	e.last = engineGo
-	bin, err := k.ws.Build(ctx, runner.Build{Source: prog.Source, Flags: prog.GoFlags, Env: prog.Env})
+	bin, err := k.ws.Build(ctx, build)
 	if err != nil {
 		if ctx.Err() != nil {
 			return engineGo, runner.Result{}, interrupted("the build was interrupted")

@@ -114,14 +114,15 @@ func residentMiB(pid int) float64 {
 }
 
 // BenchmarkNewCellVsHandBuild alternates a trivial cell with new source
-// on every run and the same program built and run by hand with go build,
-// and reports both and their ratio: the kernel's goal is a ratio of at
-// most 1.
+// on every run, built by the compiler engine (%engine go), and the same
+// program built and run by hand with go build, and reports both and their
+// ratio: the kernel's goal is a ratio of at most 1. (BenchmarkEngines
+// measures the yaegi fast path that auto sends such cells to.)
 func BenchmarkNewCellVsHandBuild(b *testing.B) {
 	c, _ := benchKernel(b)
 	dir := b.TempDir()
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hand\n\ngo 1.26\n"), 0o644)
-	runCell(b, c, `fmt.Println("warm")`)
+	runCell(b, c, "%engine go\nfmt.Println(\"warm\")")
 	var kernel, hand time.Duration
 	for i := 0; b.Loop(); i++ {
 		start := time.Now()
@@ -147,11 +148,27 @@ func BenchmarkNewCellVsHandBuild(b *testing.B) {
 	b.ReportMetric(float64(kernel)/float64(hand), "kernel/hand")
 }
 
-// BenchmarkCells measures cells the kernel has built before (unchanged
-// source reuses the binary) and a cell that waits for four goroutines
-// sleeping 50 ms each.
+// BenchmarkCells measures, with each engine, a cell run before (on the
+// compiler an unchanged cell reuses its binary) and a cell that waits for
+// four goroutines sleeping 50 ms each.
 func BenchmarkCells(b *testing.B) {
+	for _, engine := range []string{"go", "auto"} {
+		b.Run("engine="+engine, func(b *testing.B) { benchmarkCells(b, engine) })
+	}
+}
+
+func benchmarkCells(b *testing.B, engine string) {
 	c, _ := benchKernel(b)
+	runCell(b, c, "%engine "+engine)
+	if engine == "auto" {
+		waitForYaegi(b, func(code string) *client.Execution {
+			e, err := c.Execute(context.Background(), code, quiet())
+			if err != nil {
+				b.Fatal(err)
+			}
+			return e
+		})
+	}
 	cells := []struct{ name, code string }{
 		{"unchanged", `fmt.Println("same")`},
 		{"4-goroutines-50ms", "var wg sync.WaitGroup\nfor range 4 {\n\twg.Go(func() { time.Sleep(50 * time.Millisecond) })\n}\nwg.Wait()"},
