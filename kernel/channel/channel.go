@@ -175,7 +175,12 @@ func (s *Sockets) fail(err error) {
 	if !first {
 		return
 	}
-	if !errors.Is(err, ErrClosed) {
+	switch {
+	case errors.Is(err, ErrClosed):
+	case errors.Is(err, context.Canceled):
+		// The kernel is shutting down: nothing failed.
+		s.log.Info("kernel sockets stopped: shutting down")
+	default:
 		s.log.Error("kernel sockets stopped", "err", err)
 	}
 	s.cancel()

@@ -237,7 +237,11 @@ func (p *peer) write() {
 			if err != nil {
 				// A timed-out write may have sent part of a frame, so the
 				// stream cannot be resumed: drop the peer, which reconnects.
-				p.srv.s.log.Warn("sending failed; disconnecting the client", "socket", p.srv.name, "identity", fmt.Sprintf("%q", p.id), "err", err)
+				level := slog.LevelWarn
+				if p.srv.s.closing() {
+					level = slog.LevelDebug // clients leave as the kernel shuts down
+				}
+				p.srv.s.log.Log(context.Background(), level, "sending failed; disconnecting the client", "socket", p.srv.name, "identity", fmt.Sprintf("%q", p.id), "err", err)
 				p.close()
 				return
 			}
