@@ -93,9 +93,18 @@ func renderOutputs(outs []*notebook.Output, shapeOnly bool) []string {
 			lines = append(lines, "  "+strings.TrimRight(l, "\r\n"))
 		}
 	}
-	for _, o := range outs {
+	for i, o := range outs {
 		switch o.Type {
 		case notebook.StreamOutput:
+			if shapeOnly {
+				// stdout and stderr are two pipes with no common order, so
+				// how they interleave varies: a run of stream outputs is
+				// one step of the shape, whatever its names.
+				if i == 0 || outs[i-1].Type != notebook.StreamOutput {
+					add("[stream]", "")
+				}
+				continue
+			}
 			add("["+o.Name+"]", o.Text)
 		case notebook.ErrorOutput:
 			add("[error]", o.EName+": "+o.EValue+"\n"+strings.Join(o.Traceback, "\n"))

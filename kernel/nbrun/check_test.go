@@ -115,3 +115,30 @@ func TestReportLongDiffIsCut(t *testing.T) {
 		t.Errorf("report of one cell has %d lines", n)
 	}
 }
+
+func TestCheckShapeMergesInterleavedStreams(t *testing.T) {
+	// stdout and stderr are two pipes: how they interleave varies, so in a
+	// nondeterministic cell a run of streams is one step of the shape.
+	tests := []struct {
+		name   string
+		stored []*notebook.Output
+		same   bool
+	}{
+		{"interleaved differently", []*notebook.Output{stream("stdout", "a\n"), stream("stderr", "b\n"), stream("stdout", "c\n")}, true},
+		{"no streams at all", nil, false},
+		{"a display instead", []*notebook.Output{{Type: "display_data", Data: notebook.MIMEBundle{"text/plain": "x"}}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "n.ipynb")
+			writeNotebook(t, path, cellSpec{source: "err report\nout hits\nerr more", tags: []string{nbrun.TagNondeterministic}, stored: tt.stored})
+			sum, err := nbrun.Run(context.Background(), nbrun.Options{Paths: []string{path}, Check: true, Start: (&fakeKernels{}).Start})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sum.Results[0].OK(); got != tt.same {
+				t.Errorf("equal = %v, want %v; diffs %+v", got, tt.same, sum.Results[0].Diffs)
+			}
+		})
+	}
+}

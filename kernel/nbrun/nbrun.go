@@ -26,7 +26,9 @@
 // hexadecimal addresses, goroutine numbers, and timestamps. Terminal colour
 // codes are ignored, and binary data is compared by digest. Cells tagged
 // "nondeterministic" are compared by shape only: the same sequence of
-// output types, stream names and MIME types.
+// output types and MIME types, where a run of stream outputs counts as
+// one step whatever its stream names (stdout and stderr interleave
+// differently from run to run).
 package nbrun
 
 import (
