@@ -160,16 +160,30 @@ var (
 	indexRE = regexp.MustCompile(`(index out of range) \[\d+\] with length \d+`)
 )
 
-// outputsText renders a cell's outputs for comparison, with durations and
-// addresses replaced (the same normalisation as kernel/interp's
-// differential cells).
+// outputsText renders a cell's outputs for comparison as a notebook
+// would keep them (clear_output removes what came before it), with
+// durations and addresses replaced (the same normalisation as
+// kernel/interp's differential cells).
 func outputsText(e *client.Execution) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "status %s %s %s\n", e.Status, e.EName, e.EValue)
 	var streamName string
+	pendingClear := false
 	for _, m := range e.Outputs {
 		var content map[string]any
 		m.Decode(&content)
+		if m.Header.MsgType == "clear_output" {
+			if wait, _ := content["wait"].(bool); wait {
+				pendingClear = true
+			} else {
+				b.Reset()
+				streamName = ""
+			}
+			continue
+		}
+		if pendingClear {
+			b.Reset()
+			streamName, pendingClear = "", false
+		}
 		// How a stream is cut into messages depends on timing: join
 		// consecutive messages of one stream.
 		if m.Header.MsgType == "stream" {
@@ -189,7 +203,8 @@ func outputsText(e *client.Execution) string {
 		j, _ := json.Marshal(content)
 		fmt.Fprintf(&b, "%s %s\n", m.Header.MsgType, j)
 	}
-	s := indexRE.ReplaceAllString(b.String(), "$1")
+	s := fmt.Sprintf("status %s %s %s\n", e.Status, e.EName, e.EValue) + b.String()
+	s = indexRE.ReplaceAllString(s, "$1")
 	return addressRE.ReplaceAllString(durationRE.ReplaceAllString(s, "<dur>"), "<addr>")
 }
 
