@@ -158,12 +158,7 @@ func (t *Timeline) Spans() []Span {
 	spans := slices.Clone(t.spans)
 	rank := t.laneRankLocked()
 	t.mu.Unlock()
-	slices.SortStableFunc(spans, func(a, b Span) int {
-		if c := cmp.Compare(a.Start, b.Start); c != 0 {
-			return c
-		}
-		return cmp.Compare(rank[a.Lane], rank[b.Lane])
-	})
+	sortByTimeAndLane(spans, rank, func(s Span) (time.Duration, string) { return s.Start, s.Lane })
 	return spans
 }
 
@@ -174,13 +169,21 @@ func (t *Timeline) Marks() []Mark {
 	marks := slices.Clone(t.marks)
 	rank := t.laneRankLocked()
 	t.mu.Unlock()
-	slices.SortStableFunc(marks, func(a, b Mark) int {
-		if c := cmp.Compare(a.At, b.At); c != 0 {
+	sortByTimeAndLane(marks, rank, func(m Mark) (time.Duration, string) { return m.At, m.Lane })
+	return marks
+}
+
+// sortByTimeAndLane sorts items by time, then by their lane's rank,
+// keeping the recorded order otherwise.
+func sortByTimeAndLane[T any](items []T, rank map[string]int, key func(T) (time.Duration, string)) {
+	slices.SortStableFunc(items, func(a, b T) int {
+		at, al := key(a)
+		bt, bl := key(b)
+		if c := cmp.Compare(at, bt); c != 0 {
 			return c
 		}
-		return cmp.Compare(rank[a.Lane], rank[b.Lane])
+		return cmp.Compare(rank[al], rank[bl])
 	})
-	return marks
 }
 
 // Lanes returns the lane names in first-use order.

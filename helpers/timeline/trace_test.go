@@ -307,13 +307,7 @@ func TestTraceSummaryCountsGoroutinesOnce(t *testing.T) {
 			tl, err := timeline.Trace(func() {
 				var wg sync.WaitGroup
 				for i := range 3 {
-					wg.Go(timeline.Named(fmt.Sprint("spin ", i), func() {
-						x := 0
-						for j := 0; j < 5_000_000; j++ {
-							x += j
-						}
-						_ = x
-					}))
+					wg.Go(timeline.Named(fmt.Sprint("spin ", i), func() { spin(3 * time.Millisecond) }))
 				}
 				wg.Wait()
 			})
@@ -346,13 +340,7 @@ func TestTracePictureFooterMatchesSummary(t *testing.T) {
 	tl, err := timeline.Trace(func() {
 		var wg sync.WaitGroup
 		for i := range 2 {
-			wg.Go(timeline.Named(fmt.Sprint("c", i), func() {
-				x := 0
-				for j := 0; j < 2_000_000; j++ {
-					x += j
-				}
-				_ = x
-			}))
+			wg.Go(timeline.Named(fmt.Sprint("c", i), func() { spin(time.Millisecond) }))
 		}
 		wg.Wait()
 	})
