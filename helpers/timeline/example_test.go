@@ -46,7 +46,7 @@ func ExampleSim() {
 	//        └┬─────────────────┬──────────────────┬─────────────────┬───────┘
 	//         0                 5 min              10 min            15 min
 	//         █ running
-	// wall 17 min · busy 17 min · at most 1 running, 0 waiting at once
+	// wall 17 min · busy 17 min · at most 1 running at once
 }
 
 func ExampleTimeline_Text() {

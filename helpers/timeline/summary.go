@@ -2,7 +2,6 @@ package timeline
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,13 +27,26 @@ type Summary struct {
 
 // String formats the summary as one line, such as
 // "wall 15 min · busy 13 min · at most 1 running, 2 waiting at once".
+// Figures that are zero are left out: a timeline with only waits reads
+// "wall 2 s · at most 4 waiting at once".
 func (s Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "wall %s · busy %s · at most %d running, %d waiting", roundDuration(s.Wall), roundDuration(s.Busy), s.MaxRunning, s.MaxWaiting)
-	if s.MaxRunnable > 0 {
-		fmt.Fprintf(&b, ", %d runnable", s.MaxRunnable)
+	b.WriteString("wall " + roundDuration(s.Wall))
+	if s.Busy > 0 {
+		b.WriteString(" · busy " + roundDuration(s.Busy))
 	}
-	b.WriteString(" at once")
+	var most []string
+	for _, c := range []struct {
+		n    int
+		kind string
+	}{{s.MaxRunning, "running"}, {s.MaxWaiting, "waiting"}, {s.MaxRunnable, "runnable"}} {
+		if c.n > 0 {
+			most = append(most, strconv.Itoa(c.n)+" "+c.kind)
+		}
+	}
+	if len(most) > 0 {
+		b.WriteString(" · at most " + strings.Join(most, ", ") + " at once")
+	}
 	return b.String()
 }
 

@@ -20,7 +20,7 @@ func TestSummaryRoundsDurations(t *testing.T) {
 		{750 * time.Nanosecond, "wall 750 ns"},
 	}
 	for _, tt := range tests {
-		s := timeline.Summary{Wall: tt.wall}
+		s := timeline.Summary{Wall: tt.wall, Busy: tt.wall}
 		if got := s.String(); !strings.HasPrefix(got, tt.want+" ·") {
 			t.Errorf("Summary{Wall: %v}.String() = %q, want it to start %q", tt.wall, got, tt.want)
 		}

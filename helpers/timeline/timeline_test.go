@@ -365,19 +365,19 @@ func TestSummary(t *testing.T) {
 		want  timeline.Summary
 		text  string
 	}{
-		{"empty", nil, timeline.Summary{}, "wall 0 ns · busy 0 ns · at most 0 running, 0 waiting at once"},
+		{"empty", nil, timeline.Summary{}, "wall 0 ns"},
 		{"touching spans do not overlap",
 			[]timeline.Span{s("a", timeline.Running, 0, time.Second), s("b", timeline.Running, time.Second, 2*time.Second)},
 			timeline.Summary{Wall: 2 * time.Second, Busy: 2 * time.Second, MaxRunning: 1}, ""},
 		{"parallel work counts busy time twice",
 			[]timeline.Span{s("a", timeline.Running, 0, time.Second), s("b", timeline.Running, 500*time.Millisecond, 1500*time.Millisecond)},
-			timeline.Summary{Wall: 1500 * time.Millisecond, Busy: 2 * time.Second, MaxRunning: 2}, "wall 1.5 s · busy 2 s · at most 2 running, 0 waiting at once"},
+			timeline.Summary{Wall: 1500 * time.Millisecond, Busy: 2 * time.Second, MaxRunning: 2}, "wall 1.5 s · busy 2 s · at most 2 running at once"},
 		{"one lane counts once",
 			[]timeline.Span{s("a", timeline.Waiting, 0, 3), s("a", timeline.Blocked, 1, 2), s("b", timeline.Waiting, 2, 4)},
-			timeline.Summary{Wall: 4, MaxWaiting: 2}, ""},
+			timeline.Summary{Wall: 4, MaxWaiting: 2}, "wall 4 ns · at most 2 waiting at once"},
 		{"runnable and custom kinds",
 			[]timeline.Span{s("a", timeline.Runnable, 0, time.Minute), s("b", timeline.Runnable, 0, time.Minute), s("c", "gc", 0, 90*time.Minute)},
-			timeline.Summary{Wall: 90 * time.Minute, MaxRunnable: 2}, "wall 1 h 30 min · busy 0 ns · at most 0 running, 0 waiting, 2 runnable at once"},
+			timeline.Summary{Wall: 90 * time.Minute, MaxRunnable: 2}, "wall 1 h 30 min · at most 2 runnable at once"},
 	} {
 		tl := timeline.New(tc.name)
 		for _, sp := range tc.spans {
