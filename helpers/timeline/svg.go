@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -18,7 +19,9 @@ const (
 	svgLine         = 18 // height of a line of text
 	svgCharWidth    = 6.6
 	svgRightPad     = 44 // room for the last tick label
-	svgMarkHead     = 12 // room above a lane for the labels of its marks
+	svgMarkHead     = 12 // room above a lane for one row of mark labels
+	svgMarkRows     = 3  // most rows of mark labels above one lane
+	svgMarkGap      = 6  // least space between two mark labels in a row
 )
 
 // textStyle colours text and thin lines: the notebook's own text colour
@@ -124,17 +127,13 @@ func renderSVG(pics []picture, opts Options) string {
 		}
 		for _, lane := range p.lanes {
 			marks := visibleMarks(p.marks[lane], ax.end)
-			head := 0.0 // room above the spans for the labels of marks
-			for _, m := range marks {
-				if m.Label != "" {
-					head = svgMarkHead
-				}
-			}
+			labels, rows := placeMarkLabels(marks, xOf(ax.end), xOf)
+			head := float64(rows) * svgMarkHead // room above the spans for the labels of marks
 			name := truncate(lane, nameChars)
 			bar := y + head + (svgRow-svgBar)/2
 			body.printf(`<text x="%s" y="%s" text-anchor="end" style="%s">%s<title>%s</title></text>`, num(x0-8), num(bar+svgBar-4), textStyle, escape(name), escape(lane))
 			drawSpans(&body, visibleSpans(p.spans[lane], ax.end), lane, bar, xOf)
-			drawMarks(&body, marks, lane, bar, xOf(ax.end), xOf)
+			drawMarks(&body, marks, labels, lane, bar, xOf)
 			y += svgRow + head
 		}
 		y += 4
@@ -285,23 +284,76 @@ func drawMerged(w *svgWriter, run []Span, lane string, y float64, xOf func(time.
 }
 
 // drawMarks draws the marks of a lane whose spans start at y: a diamond
-// at the top of the spans, a line through them, and the label above, to
-// the right of the mark, or to its left where it would pass right, the
-// end of the axis.
-func drawMarks(w *svgWriter, marks []Mark, lane string, y, right float64, xOf func(time.Duration) float64) {
-	for _, m := range marks {
+// at the top of the spans, a line through them, and the label where
+// placeMarkLabels put it.
+func drawMarks(w *svgWriter, marks []Mark, labels []markLabel, lane string, y float64, xOf func(time.Duration) float64) {
+	for i, m := range marks {
 		x := xOf(m.At)
 		w.printf(`<g style="%s"><line x1="%s" y1="%s" x2="%s" y2="%s" style="%s"/><path d="%s"/>`, textStyle, num(x), num(y), num(x), num(y+svgBar), lineStyle, diamond(x, y))
-		if m.Label != "" {
-			width := float64(utf8.RuneCountInString(m.Label)) * svgCharWidth * 10 / 11
-			if x+5+width > right {
-				w.printf(`<text x="%s" y="%s" font-size="10" text-anchor="end">%s</text>`, num(x-5), num(y-3), escape(m.Label))
+		if l := labels[i]; l.row >= 0 {
+			ly := y - 3 - float64(l.row)*svgMarkHead
+			if l.left {
+				w.printf(`<text x="%s" y="%s" font-size="10" text-anchor="end">%s</text>`, num(x-5), num(ly), escape(m.Label))
 			} else {
-				w.printf(`<text x="%s" y="%s" font-size="10">%s</text>`, num(x+5), num(y-3), escape(m.Label))
+				w.printf(`<text x="%s" y="%s" font-size="10">%s</text>`, num(x+5), num(ly), escape(m.Label))
 			}
 		}
 		w.printf(`<title>%s: %s at %s</title></g>`, escape(lane), escape(m.Label), formatDuration(m.At))
 	}
+}
+
+// markLabel says where the label of a mark is drawn.
+type markLabel struct {
+	row  int  // row above the lane, 0 nearest the spans; -1 when not drawn
+	left bool // drawn to the left of the mark, ending there
+}
+
+// placeMarkLabels lays out the labels of one lane's marks so that none
+// overlap. A label goes to the right of its mark, or to its left where it
+// would pass right, the end of the axis; it takes the lowest of
+// svgMarkRows rows where it clears the labels already there. A label that
+// would overlap one with the same text is not drawn (a run of "tick" marks
+// reads as ticks), and neither is one that finds no free row; every mark
+// keeps its label in its hover title. rows is how many rows are used.
+func placeMarkLabels(marks []Mark, right float64, xOf func(time.Duration) float64) (labels []markLabel, rows int) {
+	labels = make([]markLabel, len(marks))
+	order := make([]int, len(marks))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(marks[a].At, marks[b].At) })
+	type row struct {
+		end  float64 // right end of the rightmost label so far
+		last string  // its text
+		used bool
+	}
+	var rs [svgMarkRows]row
+	for _, i := range order {
+		m := marks[i]
+		labels[i].row = -1
+		if m.Label == "" {
+			continue
+		}
+		x := xOf(m.At)
+		width := float64(utf8.RuneCountInString(m.Label)) * svgCharWidth * 10 / 11
+		start, end := x+5, x+5+width
+		if end > right {
+			start, end, labels[i].left = x-5-width, x-5, true
+		}
+		for r := range rs {
+			if rs[r].used && start < rs[r].end+svgMarkGap {
+				if rs[r].last == m.Label {
+					break
+				}
+				continue
+			}
+			rs[r] = row{end: end, last: m.Label, used: true}
+			labels[i].row = r
+			rows = max(rows, r+1)
+			break
+		}
+	}
+	return labels, rows
 }
 
 // diamond returns the path of a small diamond centred on x, y.
