@@ -59,7 +59,10 @@ type Span struct {
 	// Start and End are offsets from the timeline's origin.
 	// Add stores a span whose End is before its Start with End = Start.
 	Start, End time.Duration
-	// Detail is extra text shown when the pointer hovers over the span.
+	// Detail is extra text shown when the pointer hovers over the span,
+	// in front ends that draw SVG inline (the classic Notebook, VS Code).
+	// JupyterLab draws SVG outputs as images, which show no hover text:
+	// whatever a reader must know belongs in the picture or the output.
 	Detail string
 }
 
