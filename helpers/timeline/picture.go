@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // picture is a consistent snapshot of one timeline, ready to draw.
@@ -156,4 +157,29 @@ func chars(kinds []Kind) map[Kind]rune {
 		}
 	}
 	return m
+}
+
+// axisEnd is where the shared time axis of pics ends: opts.End when set,
+// else the end of the latest picture.
+func axisEnd(pics []picture, opts Options) time.Duration {
+	if opts.End > 0 {
+		return opts.End
+	}
+	var end time.Duration
+	for _, p := range pics {
+		end = max(end, p.end)
+	}
+	return end
+}
+
+// nameWidth is how many characters the lane names of pics need, kept
+// between least and most (longer names are shortened).
+func nameWidth(pics []picture, least, most int) int {
+	n := least
+	for _, p := range pics {
+		for _, l := range p.lanes {
+			n = max(n, utf8.RuneCountInString(l))
+		}
+	}
+	return min(n, most)
 }

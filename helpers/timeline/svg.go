@@ -54,19 +54,8 @@ func renderSVG(pics []picture, opts Options) string {
 	if width <= 0 {
 		width = svgDefaultWidth
 	}
-	end := opts.End
-	if end <= 0 {
-		for _, p := range pics {
-			end = max(end, p.end)
-		}
-	}
-	nameChars := 4
-	for _, p := range pics {
-		for _, l := range p.lanes {
-			nameChars = max(nameChars, utf8.RuneCountInString(l))
-		}
-	}
-	nameChars = min(nameChars, 32)
+	end := axisEnd(pics, opts)
+	nameChars := nameWidth(pics, 4, 32)
 	x0 := float64(svgPad) + float64(nameChars)*svgCharWidth + 10
 	plotW := max(width-x0-svgRightPad, 40)
 	width = x0 + plotW + svgRightPad

@@ -34,19 +34,8 @@ func renderText(pics []picture, opts Options) string {
 		cols = textDefaultColumns
 	}
 	cols = max(cols, textMinColumns)
-	end := opts.End
-	if end <= 0 {
-		for _, p := range pics {
-			end = max(end, p.end)
-		}
-	}
-	nameW := 1
-	for _, p := range pics {
-		for _, l := range p.lanes {
-			nameW = max(nameW, utf8.RuneCountInString(l))
-		}
-	}
-	nameW = min(nameW, textMaxName)
+	end := axisEnd(pics, opts)
+	nameW := nameWidth(pics, 1, textMaxName)
 	plotW := cols - nameW - 3 // name, space, two borders
 	ax := newAxis(end, max(plotW/10, 2), opts.Unit)
 
