@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"asyncgo/kernel/nbrun"
 	"asyncgo/kernel/notebook"
 )
 
@@ -87,7 +88,7 @@ func TestEveryCodeCellRan(t *testing.T) {
 		for i, c := range nb.Cells {
 			// A cell tagged skip-execution is one a learner runs by hand (to
 			// interrupt it, say); headless runs leave it alone.
-			if c.Type == notebook.CodeCell && c.ExecutionCount == nil && !c.HasTag("skip-execution") {
+			if nbrun.Runs(c) && c.ExecutionCount == nil {
 				t.Errorf("%s: cell %d has not run: execute the notebook with gokernel run %s", name, i+1, name)
 			}
 		}
@@ -126,7 +127,7 @@ func TestFailuresAreTagged(t *testing.T) {
 			for _, o := range c.Outputs {
 				failed = failed || o.Type == notebook.ErrorOutput
 			}
-			tagged := c.HasTag("raises-exception")
+			tagged := c.HasTag(nbrun.TagRaisesException)
 			switch {
 			case failed && !tagged:
 				t.Errorf("%s: cell %d fails but is not tagged raises-exception: tag it if it fails on purpose, fix it if not", name, i+1)

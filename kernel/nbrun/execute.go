@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"asyncgo/kernel/notebook"
@@ -33,7 +32,7 @@ func runNotebook(ctx context.Context, opts Options, j job, prog progress) Result
 	}
 	var toRun []int
 	for i, c := range nb.Cells {
-		if c.Type == notebook.CodeCell && !c.HasTag(TagSkipExecution) && strings.TrimSpace(c.Source) != "" {
+		if Runs(c) {
 			toRun = append(toRun, i)
 		}
 	}

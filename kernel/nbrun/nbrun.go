@@ -57,6 +57,12 @@ const (
 	TagNondeterministic = "nondeterministic"
 )
 
+// Runs reports whether a run executes the cell: a code cell with some
+// code in it and no TagSkipExecution tag.
+func Runs(c *notebook.Cell) bool {
+	return c.Type == notebook.CodeCell && !c.HasTag(TagSkipExecution) && strings.TrimSpace(c.Source) != ""
+}
+
 // Kernel runs the code of one notebook's cells.
 type Kernel interface {
 	// Execute runs code and returns once the kernel has replied and sent

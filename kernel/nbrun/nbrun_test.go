@@ -280,3 +280,21 @@ func TestRunOptionErrors(t *testing.T) {
 		t.Errorf("%d cells ran despite the errors", kernels.executed)
 	}
 }
+
+func TestRuns(t *testing.T) {
+	skip := map[string]any{"tags": []any{nbrun.TagSkipExecution}}
+	for _, tt := range []struct {
+		name string
+		cell notebook.Cell
+		want bool
+	}{
+		{"code", notebook.Cell{Type: notebook.CodeCell, Source: "x := 1"}, true},
+		{"code tagged skip-execution", notebook.Cell{Type: notebook.CodeCell, Source: "x := 1", Metadata: skip}, false},
+		{"blank code", notebook.Cell{Type: notebook.CodeCell, Source: " \n\t"}, false},
+		{"markdown", notebook.Cell{Type: notebook.MarkdownCell, Source: "# title"}, false},
+	} {
+		if got := nbrun.Runs(&tt.cell); got != tt.want {
+			t.Errorf("Runs(%s) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
