@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"asyncgo/helpers/timeline"
+	"asyncgo/helpers/timeline/internal/parked"
 )
 
 // traceAt runs timeline.Trace with GOMAXPROCS set to procs.
@@ -88,7 +89,14 @@ func TestTraceWorkers(t *testing.T) {
 	}
 	f := func() {
 		var wg sync.WaitGroup
-		wg.Go(timeline.Named("named", work))
+		// "named" starts work only once f waits in wg.Wait, so f's lane
+		// shows that wait however the OS schedules the test.
+		wg.Go(timeline.Named("named", func() {
+			if err := parked.Await(1, "sync.WaitGroup.Wait", 10*time.Second); err != nil {
+				panic(err)
+			}
+			work()
+		}))
 		wg.Go(func() { timeline.NameGoroutine("self-named"); work() })
 		wg.Go(func() { trace.WithRegion(context.Background(), "region", work) })
 		wg.Wait()
@@ -166,17 +174,22 @@ func TestTraceBlocking(t *testing.T) {
 			f: func() {
 				var mu sync.Mutex
 				var wg sync.WaitGroup
+				mu.Lock()
 				for i := range 3 {
 					wg.Go(timeline.Named(fmt.Sprint("locker ", i), func() {
 						mu.Lock()
-						time.Sleep(2 * time.Millisecond)
+						time.Sleep(time.Millisecond)
 						mu.Unlock()
 					}))
 				}
+				// f lets go only once every locker waits in Lock, so
+				// all three block however the OS schedules the test.
+				if err := parked.Await(3, "sync.Mutex.Lock", 10*time.Second); err != nil {
+					panic(err)
+				}
+				mu.Unlock()
 				wg.Wait()
 			},
-			// Whoever gets the mutex second and third waits for it,
-			// so at least two of the lockers block.
 			lanes:  []string{"f"},
 			labels: []string{"sync"},
 		},
@@ -198,8 +211,8 @@ func TestTraceBlocking(t *testing.T) {
 						blocked++
 					}
 				}
-				if tt.name == "mutex contention" && blocked < 2 {
-					t.Errorf("%d lockers blocked on the mutex, want at least 2", blocked)
+				if tt.name == "mutex contention" && blocked != 3 {
+					t.Errorf("%d lockers blocked on the mutex, want 3", blocked)
 				}
 			})
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"asyncgo/helpers/timeline/internal/parked"
 	"asyncgo/helpers/timeline/internal/traceparse"
 )
 
@@ -218,7 +219,9 @@ func TestRunBlockReasons(t *testing.T) {
 			name: "select",
 			f: func() {
 				a, b := make(chan int), make(chan int)
-				go func() { time.Sleep(time.Millisecond); b <- 1 }()
+				// Long enough for f to reach the select first even
+				// when the OS stalls its thread for a while.
+				go func() { time.Sleep(20 * time.Millisecond); b <- 1 }()
 				select {
 				case <-a:
 				case <-b:
@@ -253,14 +256,21 @@ func TestRunMutexContention(t *testing.T) {
 	contend := func() {
 		var mu sync.Mutex
 		var wg sync.WaitGroup
+		mu.Lock()
 		for i := range 3 {
 			wg.Go(func() {
 				trace.Log(context.Background(), traceparse.NameCategory, fmt.Sprint("locker ", i))
 				mu.Lock()
-				time.Sleep(2 * time.Millisecond)
+				time.Sleep(time.Millisecond)
 				mu.Unlock()
 			})
 		}
+		// Every locker waits in Lock before f lets go, whatever the OS
+		// does to the test's threads.
+		if err := parked.Await(3, "sync.Mutex.Lock", 10*time.Second); err != nil {
+			panic(err)
+		}
+		mu.Unlock()
 		wg.Wait()
 	}
 	for _, procs := range []int{1, 2} {
@@ -272,16 +282,14 @@ func TestRunMutexContention(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkInvariants(t, res)
-			// The first locker may get the mutex at once; the other two
-			// wait while it sleeps holding it.
 			waited := 0
 			for i := range 3 {
 				if hasBlock(find(t, res, fmt.Sprint("locker ", i)), "sync") {
 					waited++
 				}
 			}
-			if waited < 2 {
-				t.Errorf("%d of 3 goroutines blocked on the mutex, want at least 2", waited)
+			if waited != 3 {
+				t.Errorf("%d of 3 goroutines blocked on the mutex, want 3", waited)
 			}
 			// wg.Wait parks with the same reason.
 			if !hasBlock(res.Goroutines[0], "sync") {
