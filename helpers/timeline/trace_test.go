@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"asyncgo/helpers/internal/parked"
 	"asyncgo/helpers/timeline"
-	"asyncgo/helpers/timeline/internal/parked"
 )
 
 // traceAt runs timeline.Trace with GOMAXPROCS set to procs.

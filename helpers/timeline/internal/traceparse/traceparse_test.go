@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"asyncgo/helpers/timeline/internal/parked"
+	"asyncgo/helpers/internal/parked"
 	"asyncgo/helpers/timeline/internal/traceparse"
 )
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"asyncgo/helpers/timeline/internal/parked"
+	"asyncgo/helpers/internal/parked"
 )
 
 // blocker makes goroutines park: park blocks until release is called.
