@@ -69,6 +69,47 @@ func cellName(file string, sources map[string]string) string {
 	return ""
 }
 
+// TrimCellDirs rewrites the file paths in s that end in a cell name, such
+// as "asyncgo/b3/In[1]" or "/tmp/gokernel-1/b3/In[1]", to the name alone.
+// Go 1.27 resolves a relative //line file name against the directory of
+// the file holding the directive, so tracebacks, race reports and
+// runtime.Stack output of programs built with it name cells by paths;
+// Go 1.26 keeps the name as written. A path is the run of characters
+// before the name up to white space, a quote or an opening bracket, and
+// the name is followed by a colon, white space, a closing bracket or the end.
+func TrimCellDirs(s string, names ...string) string {
+	for _, name := range names {
+		if !strings.Contains(s, "/"+name) {
+			continue
+		}
+		var b strings.Builder
+		rest := s
+		for {
+			i := strings.Index(rest, "/"+name)
+			if i < 0 {
+				break
+			}
+			end := i + 1 + len(name)
+			if end < len(rest) && !strings.ContainsRune(": \t\n\r\"'`)]}>,;", rune(rest[end])) {
+				// A longer name, such as In[1]x.
+				b.WriteString(rest[:end])
+				rest = rest[end:]
+				continue
+			}
+			start := i
+			for start > 0 && !strings.ContainsRune(" \t\n\r\"'`([{<=,;", rune(rest[start-1])) {
+				start--
+			}
+			b.WriteString(rest[:start])
+			b.WriteString(name)
+			rest = rest[end:]
+		}
+		b.WriteString(rest)
+		s = b.String()
+	}
+	return s
+}
+
 // FormatDiagnostics renders diagnostics as text: each one's position and
 // message (continuation lines indented by a tab), then the cell line it
 // points at and a ^ under its column.

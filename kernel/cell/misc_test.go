@@ -132,6 +132,27 @@ func TestParseBuildErrors(t *testing.T) {
 	}
 }
 
+func TestTrimCellDirs(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"go 1.26 traceback unchanged", "main.boom(...)\n\tIn[1]:2\nmain.main()\n\tIn[2]:4 +0x4b\n", "main.boom(...)\n\tIn[1]:2\nmain.main()\n\tIn[2]:4 +0x4b\n"},
+		{"go 1.27 traceback, -trimpath", "main.boom(...)\n\tasyncgo/b3/In[1]:2\nmain.main()\n\tasyncgo/b3/In[2]:4 +0x4b\n", "main.boom(...)\n\tIn[1]:2\nmain.main()\n\tIn[2]:4 +0x4b\n"},
+		{"go 1.27 traceback, absolute", "\t/tmp/TestX/001/In[1]:2\n", "\tIn[1]:2\n"},
+		{"race report", "  main.main.func1()\n      asyncgo/b12/In[2]:5 +0x3c\n", "  main.main.func1()\n      In[2]:5 +0x3c\n"},
+		{"in parentheses and quotes", "(asyncgo/b1/In[1]:3) \"/x/In[2]:1\"", "(In[1]:3) \"In[2]:1\""},
+		{"other cells and names untouched", "asyncgo/b1/In[3]:1 In[10]:2 a/In[1]x", "asyncgo/b1/In[3]:1 In[10]:2 a/In[1]x"},
+		{"no cell", "goroutine 1 [running]:\n", "goroutine 1 [running]:\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cell.TrimCellDirs(tt.in, "In[1]", "In[2]"); got != tt.want {
+				t.Errorf("TrimCellDirs(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestFormatDiagnostics(t *testing.T) {
 	sources := map[string]string{
 		"In[1]": "func f() {\n\tx := \"héllo\" + 1\n}",

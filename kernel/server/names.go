@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+
+	"asyncgo/kernel/cell"
 )
 
 // cellFileName names a cell's code in the programs the kernel builds (in
@@ -28,7 +30,8 @@ func (n cellNames) replace(s string) string {
 		return s
 	}
 	for file, shown := range n {
-		s = strings.ReplaceAll(s, file, shown)
+		// Go 1.27 prints a path ending in the file name; 1.26 the name.
+		s = strings.ReplaceAll(cell.TrimCellDirs(s, file), file, shown)
 	}
 	return s
 }
