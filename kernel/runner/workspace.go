@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"asyncgo/helpers"
@@ -39,7 +40,9 @@ type Options struct {
 	// temporary directory, removed by Close.
 	Dir string
 	// Go is the go command. Empty means "go" from PATH, then
-	// $GOROOT/bin/go, then /usr/local/go/bin/go.
+	// $GOROOT/bin/go, then /usr/local/go/bin/go. The workspace builds
+	// with the toolchain it selects in the kernel's environment (see
+	// FindToolchain).
 	Go string
 	// KeepBinaries is how many built programs the cache keeps; 0 means 32.
 	KeepBinaries int
@@ -52,6 +55,13 @@ type Workspace struct {
 	ownDir     bool
 	keep       int
 
+	// The toolchain is asked for once, in the background from
+	// NewWorkspace on; tc is set when found is closed.
+	found    chan struct{}
+	stopFind context.CancelFunc
+	tc       Toolchain
+	tcErr    error
+
 	setupOnce sync.Once
 	setupErr  error
 
@@ -62,7 +72,8 @@ type Workspace struct {
 }
 
 // NewWorkspace returns a workspace. It does no work on disk until the first
-// build, so a kernel starts fast.
+// build, so a kernel starts fast; it asks the go command which toolchain
+// to use in the background.
 func NewWorkspace(opts Options) (*Workspace, error) {
 	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}}
 	if w.keep <= 0 {
@@ -78,6 +89,12 @@ func NewWorkspace(opts Options) (*Workspace, error) {
 		}
 		w.dir, w.ownDir = d, true
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.found, w.stopFind = make(chan struct{}), cancel
+	go func() {
+		defer close(w.found)
+		w.tc, w.tcErr = FindToolchain(ctx, w.goCmd)
+	}()
 	return w, nil
 }
 
@@ -100,11 +117,27 @@ func FindGo() string {
 // run and relative paths in cells resolve.
 func (w *Workspace) Dir() string { return w.dir }
 
-// Go returns the path of the go command the workspace uses.
-func (w *Workspace) Go() string { return w.goCmd }
+// Go returns the path of the go command the workspace uses: that of the
+// toolchain the kernel's go command selects (see FindToolchain), or the
+// go command itself when asking it failed. Run it with BuildEnv.
+func (w *Workspace) Go() string {
+	return w.Toolchain().Go
+}
+
+// Toolchain returns the toolchain that builds cells. Its Version is empty
+// when the go command could not say (then builds report why).
+func (w *Workspace) Toolchain() Toolchain {
+	<-w.found
+	if w.tcErr != nil {
+		return Toolchain{Go: w.goCmd}
+	}
+	return w.tc
+}
 
 // Close removes the workspace directory if the workspace created it.
 func (w *Workspace) Close() error {
+	w.stopFind()
+	<-w.found
 	if w.ownDir {
 		return os.RemoveAll(w.dir)
 	}
@@ -129,7 +162,10 @@ func (w *Workspace) setup() error {
 }
 
 func (w *Workspace) doSetup() error {
-	files := map[string][]byte{"go.mod": []byte(helpers.GoMod), "go.sum": []byte(helpers.GoSum)}
+	// The go directive follows the toolchain, so cells may use all of
+	// its language.
+	gomod := withGoDirective(helpers.GoMod, GoDirective(w.Toolchain().Version))
+	files := map[string][]byte{"go.mod": []byte(gomod), "go.sum": []byte(helpers.GoSum)}
 	src := helpers.Source()
 	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -236,7 +272,7 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 	bin := filepath.Join(w.dir, "bin", key[:24])
 	args := append([]string{"build", "-ldflags=-s -w", "-o", bin}, BuildFlags(b.Flags)...)
 	args = append(args, ".")
-	cmd := exec.CommandContext(ctx, w.goCmd, args...)
+	cmd := exec.CommandContext(ctx, w.Go(), args...)
 	cmd.Dir = pkgDir
 	cmd.Env = BuildEnv(b.Env, b.Flags)
 	out, err := cmd.CombinedOutput()
@@ -248,7 +284,7 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		if errors.As(err, &exitErr) {
 			return "", &BuildError{Output: out, Err: err}
 		}
-		return "", fmt.Errorf("run %s: %w (install Go 1.26 or put it on PATH)", w.goCmd, err)
+		return "", fmt.Errorf("run %s: %w (install Go %s or later, or put it on PATH)", w.Go(), err, strings.TrimPrefix(MinGo, "go"))
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
