@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 )
@@ -36,6 +37,39 @@ type Checker struct {
 	fset    *token.FileSet
 	exports map[string]string // import path → export data file
 	imp     types.ImporterFrom
+	newer   *NewerGoError // set once export data proved unreadable
+}
+
+// NewerGoError says the checker cannot read the export data the go
+// command wrote: the toolchain that builds cells is a newer Go than the
+// one gokernel was built with. Cells still build and run; only what the
+// checker tells (whether to show a call's value, completion from it, the
+// yaegi fast path) is missing. Every later Check returns the same error
+// at once.
+type NewerGoError struct {
+	// Built is the Go release gokernel was built with (runtime.Version).
+	Built string
+	// Go is the version of the go command that builds cells, when known.
+	Go string
+	// Detail is what go/types said.
+	Detail string
+}
+
+func (e *NewerGoError) Error() string {
+	goVersion := e.Go
+	if goVersion == "" {
+		goVersion = "the Go that builds cells"
+	}
+	detail := ""
+	if e.Detail != "" {
+		detail = " (" + e.Detail + ")"
+	}
+	return fmt.Sprintf("this gokernel was built with %s, whose type checker cannot read packages compiled by %s%s. "+
+		"Cells still build and run with %s, but the value of a call on a cell's last line is not shown, "+
+		"completion comes from gopls only, and no cell takes the yaegi fast path. "+
+		"Rebuild gokernel with %s (with it as the go command: go install ./kernel/cmd/gokernel in the asyncgo repository, "+
+		"then gokernel install), and restart the kernel.",
+		e.Built, goVersion, detail, goVersion, goVersion)
 }
 
 // New returns a Checker that runs goCmd in the workspace module at dir,
@@ -73,9 +107,22 @@ type Result struct {
 // import paths it uses; packages not seen before are compiled by the go
 // command first. Type errors are in Result.Errors; the error result is for
 // programs that could not be checked at all.
-func (c *Checker) Check(ctx context.Context, src []byte, imports []string) (*Result, error) {
+//
+// A panic of go/types (reading export data of a newer Go, for example) is
+// recovered and returned as an error: a type check is an aid, and its
+// failure must not end the kernel. Export data it cannot read is a
+// *NewerGoError.
+func (c *Checker) Check(ctx context.Context, src []byte, imports []string) (res *Result, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.newer != nil {
+		return nil, c.newer
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, c.recovered(p)
+		}
+	}()
 	var missing []string
 	for _, p := range imports {
 		if _, ok := c.exports[p]; !ok && p != "unsafe" && p != "C" {
@@ -96,6 +143,30 @@ func (c *Checker) Check(ctx context.Context, src []byte, imports []string) (*Res
 	conf := types.Config{Importer: c.imp, Error: func(err error) { r.Errors = append(r.Errors, err) }}
 	r.Pkg, _ = conf.Check("main", c.fset, []*ast.File{f}, info)
 	return r, nil
+}
+
+// recovered turns a panic of a check into its error. The importer may
+// hold half-read packages after a panic, so the Checker starts afresh.
+func (c *Checker) recovered(p any) error {
+	detail := fmt.Sprint(p)
+	c.fset = token.NewFileSet()
+	c.imp = importer.ForCompiler(c.fset, "gc", c.lookup).(types.ImporterFrom)
+	if strings.Contains(detail, "export data version") || strings.Contains(detail, "unsupported version") {
+		c.newer = &NewerGoError{Built: runtime.Version(), Go: c.goVersion(), Detail: detail}
+		return c.newer
+	}
+	return fmt.Errorf("the type checker failed: %s", detail)
+}
+
+// goVersion asks the go command for its version; "" when it cannot say.
+func (c *Checker) goVersion() string {
+	cmd := exec.Command(c.goCmd, "env", "GOVERSION")
+	cmd.Env = append(os.Environ(), c.env...)
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // load asks the go command for the export data of paths and their

@@ -2,8 +2,13 @@ package typecheck_test
 
 import (
 	"context"
+	"errors"
+	"go/version"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"asyncgo/kernel/typecheck"
@@ -75,6 +80,51 @@ func BenchmarkCheckCached(b *testing.B) {
 	for b.Loop() {
 		if _, err := c.Check(context.Background(), src, imports); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// newerToolchain returns the go command of a Go release newer than the
+// one this test was built with, when this machine has one (Go 1.27.3 in
+// the module cache: CI fetches it); the module proxy is not asked.
+func newerToolchain(t *testing.T) string {
+	t.Helper()
+	const newer = "go1.27.3"
+	if version.Compare(version.Lang(runtime.Version()), version.Lang(newer)) >= 0 {
+		t.Skipf("built with %s: no newer Go to try", runtime.Version())
+	}
+	cmd := exec.Command("go", "env", "GOROOT")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+newer, "GOPROXY=off")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Skipf("%s is not on this machine: %v", newer, err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bin", "go")
+}
+
+// TestNewerGoExportData checks that export data of a newer Go, which
+// go/types cannot read (it panics), makes Check fail with a
+// *NewerGoError saying what to do, and that the Checker stays usable:
+// later checks fail the same way, at once.
+func TestNewerGoExportData(t *testing.T) {
+	goCmd := newerToolchain(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := typecheck.New(goCmd, dir, []string{"GOWORK=off", "GOTOOLCHAIN=local"}, nil)
+	src := []byte("package main\n\nimport \"strings\"\n\nfunc main() { strings.ToUpper(\"x\") }\n")
+	for i := range 2 {
+		r, err := c.Check(context.Background(), src, []string{"strings"})
+		var newer *typecheck.NewerGoError
+		if !errors.As(err, &newer) {
+			t.Fatalf("check %d: got %v, %v; want a *NewerGoError", i+1, r, err)
+		}
+		if newer.Built != runtime.Version() || newer.Go != "go1.27.3" {
+			t.Errorf("check %d: Built %q, Go %q; want %q, %q", i+1, newer.Built, newer.Go, runtime.Version(), "go1.27.3")
+		}
+		if msg := err.Error(); !strings.Contains(msg, "Rebuild gokernel with go1.27.3") || !strings.Contains(msg, "export data version") {
+			t.Errorf("check %d: the error does not say what failed and what to do: %s", i+1, msg)
 		}
 	}
 }
