@@ -6,6 +6,9 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"go/version"
+	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,7 +166,7 @@ func Parse(src string) (*Cell, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "cell", b.String(), parser.ParseComments|parser.AllErrors)
 	if err != nil {
-		return nil, syntaxError(err, lines)
+		return nil, genericMethodHint(syntaxError(err, lines), code)
 	}
 	tf := fset.File(f.Pos())
 	off := func(p token.Pos) int {
@@ -384,6 +387,27 @@ func syntaxError(err error, lines lineIndex) error {
 	return se
 }
 
+// genericMethod matches the start of a method with type parameters.
+var genericMethod = regexp.MustCompile(`^\s*func\s*\([^)]*\)\s*[\pL_][\pL\pN_]*\s*\[`)
+
+// genericMethodHint adds to the syntax errors on lines that declare a
+// generic method, a feature of Go 1.27, that this gokernel's parser (of
+// an older Go) does not know it.
+func genericMethodHint(err error, code string) error {
+	se, ok := err.(*SyntaxError)
+	if !ok || version.Compare(version.Lang(runtime.Version()), "go1.27") >= 0 {
+		return err
+	}
+	lines := strings.Split(code, "\n")
+	for i, d := range se.Diagnostics {
+		if d.Line >= 1 && d.Line <= len(lines) && genericMethod.MatchString(lines[d.Line-1]) {
+			se.Diagnostics[i].Message += " (a generic method, a method with type parameters, needs Go 1.27: this gokernel was built with " +
+				runtime.Version() + " and cannot read it; use Go 1.27 to build gokernel and cells)"
+		}
+	}
+	return se
+}
+
 // splitMagics reads the magic and shell lines at the top of the cell into
 // c, and returns the code with those lines and a %% line blanked (so that
 // positions do not move), and the offset of the %% line or -1.
@@ -551,7 +575,8 @@ func splitUnits(code string, sep int) []unit {
 
 // isFuncDecl reports whether the tokens after "func" start a function or
 // method declaration rather than a function literal: a name follows func,
-// or a parenthesized receiver followed by a name and "(".
+// or a parenthesized receiver followed by a name and "(" or type
+// parameters and "(".
 func isFuncDecl(rest []scanTok) bool {
 	tokAt := func(i int) token.Token {
 		if i >= len(rest) {
@@ -572,11 +597,37 @@ func isFuncDecl(rest []scanTok) bool {
 				depth--
 			}
 			if depth == 0 {
-				return tokAt(i+1) == token.IDENT && tokAt(i+2) == token.LPAREN
+				if tokAt(i+1) != token.IDENT {
+					return false
+				}
+				if tokAt(i+2) == token.LPAREN {
+					return true
+				}
+				// A generic method (Go 1.27): name[T any](, where a func
+				// literal with a generic result type has T[int] {.
+				return tokAt(i+2) == token.LBRACK && tokAt(closing(rest, i+2)+1) == token.LPAREN
 			}
 		}
 	}
 	return false
+}
+
+// closing returns the index of the token that closes the bracket at
+// rest[open], or len(rest).
+func closing(rest []scanTok, open int) int {
+	depth := 0
+	for i := open; i < len(rest); i++ {
+		switch rest[i].tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return len(rest)
 }
 
 // keep returns code with every unit not of kind k blanked: its bytes other

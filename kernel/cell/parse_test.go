@@ -3,6 +3,8 @@ package cell_test
 import (
 	"errors"
 	"fmt"
+	"go/version"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -245,5 +247,26 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseGenericMethod checks that a generic method (Go 1.27) parses
+// when gokernel is built with Go 1.27, and otherwise is a syntax error
+// that says which Go it needs.
+func TestParseGenericMethod(t *testing.T) {
+	src := "type box struct{ n int }\n\nfunc (b box) twice[T any](f func(int) T) [2]T { return [2]T{f(b.n), f(b.n)} }\n\nbox{2}.twice(func(n int) int { return n })"
+	_, err := cell.Parse(src)
+	if version.Compare(version.Lang(runtime.Version()), "go1.27") >= 0 {
+		if err != nil {
+			t.Fatalf("built with %s: Parse: %v", runtime.Version(), err)
+		}
+		return
+	}
+	var se *cell.SyntaxError
+	if !errors.As(err, &se) {
+		t.Fatalf("built with %s: Parse error = %v, want a *SyntaxError", runtime.Version(), err)
+	}
+	if d := se.Diagnostics[0]; d.Line != 3 || !strings.Contains(d.Message, "needs Go 1.27") || !strings.Contains(d.Message, runtime.Version()) {
+		t.Errorf("the error does not say that generic methods need Go 1.27: %+v", se.Diagnostics)
 	}
 }

@@ -157,6 +157,7 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 	if !c.HasCode() {
 		return "", nil
 	}
+	k.noticeNewerGo(out)
 	prog, err := k.generate(ctx, c, name)
 	if err != nil {
 		return "go", &errorContent{Name: "CellError", Value: err.Error(), Traceback: []string{red("CellError") + ": " + err.Error()}}

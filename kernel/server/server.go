@@ -82,6 +82,7 @@ type Kernel struct {
 
 	goVersionOnce sync.Once
 	goVersion     string
+	newerGoOnce   sync.Once // says once that gokernel is older than the Go
 
 	stop     context.CancelFunc
 	shutdown chan struct{}
