@@ -31,6 +31,7 @@ func Classes() []Class {
 		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", findLabeledBranch},
 		{"range-over-int", "range over an integer: yaegi crashes", findRange(rangeInt)},
 		{"range-over-func", "range over a function (iterators): yaegi crashes", findRange(rangeFunc)},
+		{"generic-methods", "a method with type parameters (Go 1.27): yaegi predates them", findGenericMethods},
 		{"generics", "generic functions or types: yaegi crashes on generic function values and fails several forms of type inference", findGenerics},
 		{"new-builtins", "min, max or clear: yaegi does not define them", findNewBuiltins},
 		{"missing-symbol", "a package or symbol the worker does not have (iter, most of slices and maps, packages outside the standard library and asyncgo/helpers)", findMissingSymbol},
@@ -186,6 +187,13 @@ func findRange(kind rangeKind) func(p *program) token.Pos {
 			return false
 		})
 	}
+}
+
+func findGenericMethods(p *program) token.Pos {
+	return p.inspect(func(n ast.Node) bool {
+		x, ok := n.(*ast.FuncDecl)
+		return ok && x.Recv != nil && x.Type.TypeParams != nil && len(x.Type.TypeParams.List) > 0
+	})
 }
 
 func findGenerics(p *program) token.Pos {

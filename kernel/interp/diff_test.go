@@ -5,9 +5,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"go/version"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -23,12 +25,14 @@ import (
 var only = flag.String("cells", "", "run only the differential cells whose name contains this")
 
 // A testCell is one cell of testdata/cells.txt: a section starting with a
-// line "-- name --" or "-- name: class --". With a class, the router must
+// line "-- name --" or "-- name: class --" (or "-- name: class go1.27 --"
+// for a cell that needs that Go release). With a class, the router must
 // find that class in the cell (and yaegi must get it wrong when the class
 // is followed by "!"); without one, the router must send it to yaegi.
 type testCell struct {
 	name, class string
-	wrong       bool // yaegi gets the cell wrong (checked by forcing it)
+	wrong       bool   // yaegi gets the cell wrong (checked by forcing it)
+	minGo       string // the Go release the cell needs, such as go1.27; "" for any
 	code        string
 }
 
@@ -42,7 +46,8 @@ func readCells(t *testing.T) []testCell {
 		if h, ok := strings.CutPrefix(strings.TrimSpace(line), "-- "); ok && strings.HasSuffix(h, " --") {
 			h = strings.TrimSuffix(h, " --")
 			name, class, _ := strings.Cut(h, ": ")
-			c := testCell{name: name, class: strings.TrimSuffix(class, "!"), wrong: strings.HasSuffix(class, "!")}
+			class, minGo, _ := strings.Cut(class, " ")
+			c := testCell{name: name, class: strings.TrimSuffix(class, "!"), wrong: strings.HasSuffix(class, "!"), minGo: minGo}
 			cells = append(cells, c)
 			continue
 		}
@@ -188,6 +193,14 @@ func TestDifferential(t *testing.T) {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
+			if c.minGo != "" {
+				// Both gokernel's parser and the toolchain must know it.
+				for _, v := range []string{runtime.Version(), h.ws.Toolchain().Version} {
+					if version.Compare(version.Lang(v), c.minGo) < 0 {
+						t.Skipf("the cell needs %s; this is %s", c.minGo, v)
+					}
+				}
+			}
 			runCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			defer cancel()
 			prog, res := h.program(runCtx, t, c.code)
