@@ -237,6 +237,10 @@ func (e *Editor) server(src []byte) (*gopls, error) {
 		err := e.cfg.Workspace.Prepare()
 		if err == nil {
 			env := append(runner.BuildEnv(nil, nil), "GOFLAGS=-mod=mod")
+			if goCmd := e.cfg.Workspace.Go(); filepath.IsAbs(goCmd) {
+				// gopls runs "go": the workspace's toolchain, first on PATH.
+				env = append(env, "PATH="+filepath.Dir(goCmd)+string(os.PathListSeparator)+os.Getenv("PATH"))
+			}
 			srv, err = startGopls(ctx, e.path, e.cfg.Workspace.Dir(), filepath.Join(e.dir, "main.go"), env, src)
 		}
 		e.mu.Lock()
@@ -268,7 +272,7 @@ func (e *Editor) note(err error) string {
 		return ""
 	}
 	e.noted = true
-	return "gopls is not installed, so completion offers only what Go's type checker knows and inspection shows no documentation. Install it with: " + InstallCommand + " (or run gokernel install)."
+	return "gopls is not installed, so completion offers only what Go's type checker knows and inspection shows no documentation. Install it with: " + InstallCommand(e.cfg.Workspace.Toolchain().Version) + " (or run gokernel install)."
 }
 
 // Complete answers a completion query.

@@ -46,10 +46,11 @@ func newEditor(t testing.TB, gopls string) *editor.Editor {
 func requireGopls(t testing.TB) {
 	t.Helper()
 	if editor.FindGopls(runner.FindGo()) == "" {
+		tc, _ := runner.FindToolchain(context.Background(), "")
 		if os.Getenv("GOKERNEL_REQUIRE_GOPLS") == "1" {
-			t.Fatalf("gopls is not installed and GOKERNEL_REQUIRE_GOPLS=1: %s", editor.InstallCommand)
+			t.Fatalf("gopls is not installed and GOKERNEL_REQUIRE_GOPLS=1: %s", editor.InstallCommand(tc.Version))
 		}
-		t.Skipf("gopls is not installed (%s)", editor.InstallCommand)
+		t.Skipf("gopls is not installed (%s)", editor.InstallCommand(tc.Version))
 	}
 }
 
@@ -148,5 +149,25 @@ func checkCompletion(t *testing.T, c *editor.Completion, want []string, start, c
 	}
 	if c.Start != start || c.End < cur {
 		t.Errorf("replaces [%d, %d), want [%d, >=%d)", c.Start, c.End, start, cur)
+	}
+}
+
+func TestGoplsVersion(t *testing.T) {
+	tests := []struct{ goVersion, want string }{
+		{"go1.26.8", "v0.23.0"},
+		{"go1.26.0", "v0.23.0"},
+		{"go1.27.0", "v0.24.0"},
+		{"go1.27.3", "v0.24.0"},
+		{"go1.28.1", "v0.24.0"},
+		{"go1.25.4", "v0.23.0"},
+		{"", "v0.23.0"},
+	}
+	for _, tt := range tests {
+		if got := editor.GoplsVersion(tt.goVersion); got != tt.want {
+			t.Errorf("GoplsVersion(%q) = %q, want %q", tt.goVersion, got, tt.want)
+		}
+	}
+	if got, want := editor.InstallCommand("go1.27.3"), "go install golang.org/x/tools/gopls@v0.24.0"; got != want {
+		t.Errorf("InstallCommand(go1.27.3) = %q, want %q", got, want)
 	}
 }

@@ -2,9 +2,11 @@ package editor
 
 import (
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/version"
 	"io"
 	"net/url"
 	"os"
@@ -15,12 +17,43 @@ import (
 	"time"
 )
 
-// GoplsVersion is the gopls release the kernel uses: the newest that
-// works with Go 1.26.
-const GoplsVersion = "v0.23.0"
+// goplsReleases are the gopls releases the kernel installs, newest
+// first, each with the oldest Go that builds it (the go directive of its
+// go.mod).
+var goplsReleases = []struct{ version, minGo string }{
+	{"v0.24.0", "go1.27.0"},
+	{"v0.23.0", "go1.26.0"},
+}
 
-// InstallCommand is the command that installs gopls for the kernel.
-const InstallCommand = "go install golang.org/x/tools/gopls@" + GoplsVersion
+// GoplsVersion returns the gopls release the kernel uses with a Go
+// release (such as "go1.27.3"): the newest that supports it, v0.24.0 for
+// Go 1.27 and v0.23.0 for Go 1.26. An unknown or older version gets the
+// oldest release listed.
+func GoplsVersion(goVersion string) string {
+	for _, r := range goplsReleases {
+		if version.IsValid(goVersion) && version.Compare(goVersion, r.minGo) >= 0 {
+			return r.version
+		}
+	}
+	return goplsReleases[len(goplsReleases)-1].version
+}
+
+// InstallCommand returns the command that installs gopls for a Go
+// release.
+func InstallCommand(goVersion string) string {
+	return "go install golang.org/x/tools/gopls@" + GoplsVersion(goVersion)
+}
+
+// GoplsRelease returns the module version of the gopls binary at path,
+// such as "v0.24.0", read from its build information; "" when it cannot
+// be read.
+func GoplsRelease(path string) string {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return info.Main.Version
+}
 
 // FindGopls returns the path of gopls: on PATH, else where go install
 // puts it (the go command's GOBIN when set, else GOPATH/bin). It returns ""
@@ -53,18 +86,19 @@ func FindGopls(goCmd string) string {
 	return ""
 }
 
-// InstallGopls runs InstallCommand with goCmd, writing the go command's
-// output to out. It clears GOFLAGS, so flags meant for cell builds do not
-// reach the install.
-func InstallGopls(ctx context.Context, goCmd string, out io.Writer) error {
+// InstallGopls installs the gopls release for the Go release goVersion
+// (see GoplsVersion) with goCmd, writing the go command's output to out.
+// It clears GOFLAGS, so flags meant for cell builds do not reach the
+// install.
+func InstallGopls(ctx context.Context, goCmd, goVersion string, out io.Writer) error {
 	if goCmd == "" {
 		goCmd = "go"
 	}
-	cmd := exec.CommandContext(ctx, goCmd, "install", "golang.org/x/tools/gopls@"+GoplsVersion)
+	cmd := exec.CommandContext(ctx, goCmd, "install", "golang.org/x/tools/gopls@"+GoplsVersion(goVersion))
 	cmd.Env = append(os.Environ(), "GOFLAGS=")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %w", InstallCommand, err)
+		return fmt.Errorf("%s: %w", InstallCommand(goVersion), err)
 	}
 	return nil
 }

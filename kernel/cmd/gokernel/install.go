@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +88,8 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "gokernel install: the kernelspec is installed, but building the yaegi worker failed: %v\nCells will be compiled until it builds; run 'gokernel install' again when the problem is fixed.\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Ready in %.1fs: cells build with %s.\n", time.Since(start).Seconds(), server.ToolchainVersion(runner.FindGo()))
+	tc, _ := runner.FindToolchain(ctx, "")
+	fmt.Fprintf(stdout, "Ready in %.1fs: cells build with %s.\n", time.Since(start).Seconds(), server.ToolchainVersion(tc.Go))
 	return 0
 }
 
@@ -96,13 +98,19 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // without gopls, with simpler completion.
 func ensureGopls(ctx context.Context, stdout, stderr io.Writer) {
 	goCmd := runner.FindGo()
+	tc, _ := runner.FindToolchain(ctx, goCmd)
+	want := editor.GoplsVersion(tc.Version)
 	if p := editor.FindGopls(goCmd); p != "" {
-		fmt.Fprintf(stdout, "gopls is installed (%s): completion and documentation use it.\n", p)
-		return
+		have := editor.GoplsRelease(p)
+		if have == want || have == "(devel)" {
+			fmt.Fprintf(stdout, "gopls %s is installed (%s): completion and documentation use it.\n", have, p)
+			return
+		}
+		fmt.Fprintf(stdout, "gopls %s is installed (%s), but %s wants %s.\n", have, p, tc.Version, want)
 	}
-	fmt.Fprintf(stdout, "Installing gopls %s for completion and documentation in notebooks (%s; a minute or two)...\n", editor.GoplsVersion, editor.InstallCommand)
-	if err := editor.InstallGopls(ctx, goCmd, stderr); err != nil {
-		fmt.Fprintf(stderr, "gokernel install: warning: installing gopls failed: %v\nCompletion will offer only what Go's type checker knows, without documentation. Run %q when the problem is fixed (skip this step with --no-gopls).\n", err, editor.InstallCommand)
+	fmt.Fprintf(stdout, "Installing gopls %s for completion and documentation in notebooks (%s; a minute or two)...\n", want, editor.InstallCommand(tc.Version))
+	if err := editor.InstallGopls(ctx, goCmd, tc.Version, stderr); err != nil {
+		fmt.Fprintf(stderr, "gokernel install: warning: installing gopls failed: %v\nCompletion will offer only what Go's type checker knows, without documentation. Run %q when the problem is fixed (skip this step with --no-gopls).\n", err, editor.InstallCommand(tc.Version))
 		return
 	}
 	if p := editor.FindGopls(goCmd); p != "" {
@@ -134,8 +142,16 @@ func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	goCmd := runner.FindGo()
-	fmt.Fprintf(stdout, "gokernel %s\ncells build with %s (%s)\n", version, server.ToolchainVersion(goCmd), goCmd)
+	tc, err := runner.FindToolchain(ctx, "")
+	if err != nil {
+		fmt.Fprintf(stdout, "gokernel %s, built with %s\ncells build with: %v\n", version, runtime.Version(), err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "gokernel %s, built with %s\ncells build with %s (%s)\ngopls for %s: %s\n",
+		version, runtime.Version(), tc.Version, tc.Go, tc.Version, editor.GoplsVersion(tc.Version))
+	if tc.NewerThanKernel() {
+		fmt.Fprintf(stdout, "warning: %s is newer than the Go that built gokernel: rebuild gokernel with %s (go install ./kernel/cmd/gokernel), or cells cannot be type-checked\n", tc.Version, tc.Version)
+	}
 	return 0
 }
 
