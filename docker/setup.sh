@@ -49,8 +49,9 @@ export GOKERNEL_CACHE_DIR=${GOKERNEL_CACHE_DIR:-$GO_CACHE_ROOT/gokernel}
 # Pure Go everywhere: the image has no C compiler, and cells must build with
 # the same settings as the warm cache.
 export CGO_ENABLED=0
-# Use the pinned toolchain, never download another.
-export GOTOOLCHAIN=local
+# Use the pinned toolchain, never download another, unless the caller chose
+# one (CI sets GOTOOLCHAIN=go1.27.3 on a machine whose go is older).
+export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 KERNEL_PREFIX=${KERNEL_PREFIX:-}
 KERNEL_NAME=${KERNEL_NAME:-}
 NO_WARM=${NO_WARM:-0}
@@ -58,7 +59,7 @@ NO_GOPLS=${NO_GOPLS:-0}
 OWNER=${OWNER-${NB_UID:-1000}:${NB_GID:-100}}
 
 [[ -f $ASYNCGO_SRC/go.mod ]] || fail "no go.mod in $ASYNCGO_SRC; set ASYNCGO_SRC to the asyncgo repository root"
-command -v go >/dev/null || fail "no go command on PATH; install Go 1.26 (the Dockerfile copies it to /usr/local/go)"
+command -v go >/dev/null || fail "no go command on PATH; install Go 1.27 (1.26 works too; the Dockerfile copies Go 1.27.3 to /usr/local/go)"
 case $NO_WARM in 0 | 1) ;; *) fail "NO_WARM must be 0 or 1, not '$NO_WARM'" ;; esac
 case $NO_GOPLS in 0 | 1) ;; *) fail "NO_GOPLS must be 0 or 1, not '$NO_GOPLS'" ;; esac
 # gokernel install puts gopls where go install does: GOBIN when set, else
@@ -114,8 +115,9 @@ fi
 if [[ $NO_WARM == 1 ]]; then
 	install_args+=(--no-warm)
 fi
-# It also installs gopls (go install golang.org/x/tools/gopls@v0.23.0) into
-# $GOPATH/bin unless --no-gopls.
+# It also installs gopls into $GOPATH/bin unless --no-gopls: the newest
+# release that supports the Go found (v0.24.0 for Go 1.27, v0.23.0 for 1.26;
+# gokernel version names it).
 if [[ $NO_GOPLS == 1 ]]; then
 	install_args+=(--no-gopls)
 fi
