@@ -70,6 +70,10 @@ func TestWorkspaceFollowsToolchain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			want := toolchainOrSkip(t, name)
 			w := newWorkspace(t)
+			// Asked at once, before the go command answers (or after).
+			if got := w.GoVersionNow(); got != want {
+				t.Errorf("GoVersionNow() = %q, want %q", got, want)
+			}
 			tc := w.Toolchain()
 			if tc.Version != want {
 				t.Fatalf("Toolchain().Version = %q, want %q", tc.Version, want)

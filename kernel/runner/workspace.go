@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go/version"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -132,6 +133,31 @@ func (w *Workspace) Toolchain() Toolchain {
 		return Toolchain{Go: w.goCmd}
 	}
 	return w.tc
+}
+
+// GoVersionNow returns the version of the toolchain that builds cells
+// without waiting for the go command to say it: the version found, when
+// it is known already, else a guess that starts no process (the release
+// GOTOOLCHAIN names, else the VERSION file of the go command's GOROOT).
+// A kernel answers kernel_info with it at once.
+func (w *Workspace) GoVersionNow() string {
+	select {
+	case <-w.found:
+		if w.tcErr == nil {
+			return w.tc.Version
+		}
+	default:
+	}
+	if v, _, _ := strings.Cut(os.Getenv("GOTOOLCHAIN"), "+"); version.IsValid(v) {
+		return v
+	}
+	if p, err := filepath.EvalSymlinks(w.goCmd); err == nil {
+		if b, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(p)), "VERSION")); err == nil {
+			first, _, _ := strings.Cut(string(b), "\n")
+			return strings.TrimSpace(first)
+		}
+	}
+	return "go (version not known yet)"
 }
 
 // Close removes the workspace directory if the workspace created it.

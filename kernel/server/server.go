@@ -265,14 +265,14 @@ func (k *Kernel) kernelInfo() map[string]any {
 		"implementation_version": k.cfg.Version,
 		"language_info": map[string]any{
 			"name":               "go",
-			"version":            strings.TrimPrefix(k.toolchainVersion(), "go"),
+			"version":            strings.TrimPrefix(k.ws.GoVersionNow(), "go"),
 			"mimetype":           "text/x-go",
 			"file_extension":     ".go",
 			"pygments_lexer":     "go",
 			"codemirror_mode":    "go",
 			"nbconvert_exporter": "script",
 		},
-		"banner": fmt.Sprintf("gokernel %s: Go cells, built with %s. Type %%help for how cells work.", k.cfg.Version, k.toolchainVersion()),
+		"banner": fmt.Sprintf("gokernel %s: Go cells, built with %s. Type %%help for how cells work.", k.cfg.Version, k.ws.GoVersionNow()),
 		"help_links": []map[string]string{
 			{"text": "Go documentation", "url": "https://go.dev/doc/"},
 			{"text": "Go standard library", "url": "https://pkg.go.dev/std"},
