@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,26 +12,29 @@ import (
 	"time"
 
 	"asyncgo/kernel/client"
+	"asyncgo/kernel/editor"
+	"asyncgo/kernel/runner"
 )
 
-// requireGopls skips a test when gopls is not installed, unless
-// GOKERNEL_REQUIRE_GOPLS=1 (as in CI) makes that a failure.
+// requireGopls skips a test when gopls, in the release made for the Go
+// that builds cells, is not installed, unless GOKERNEL_REQUIRE_GOPLS=1 (as
+// in CI) makes that a failure.
 func requireGopls(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("gopls"); err == nil {
-		return
-	}
-	out, _ := exec.Command("go", "env", "GOBIN", "GOPATH").Output()
-	gobin, gopath, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	for _, p := range []string{filepath.Join(strings.TrimSpace(gobin), "gopls"), filepath.Join(strings.TrimSpace(gopath), "bin", "gopls")} {
-		if _, err := os.Stat(p); err == nil && filepath.IsAbs(p) {
+	tc, _ := runner.FindToolchain(context.Background(), "")
+	want := editor.GoplsVersion(tc.Version)
+	problem := "gopls is not installed"
+	if p := editor.FindGopls(tc.Go); p != "" {
+		have := editor.GoplsRelease(p)
+		if have == want || have == "(devel)" {
 			return
 		}
+		problem = fmt.Sprintf("gopls %s is installed (%s), but %s wants %s", have, p, tc.Version, want)
 	}
 	if os.Getenv("GOKERNEL_REQUIRE_GOPLS") == "1" {
-		t.Fatal("gopls is not installed and GOKERNEL_REQUIRE_GOPLS=1; install it: go install golang.org/x/tools/gopls@v0.23.0")
+		t.Fatalf("%s and GOKERNEL_REQUIRE_GOPLS=1; install it: %s", problem, editor.InstallCommand(tc.Version))
 	}
-	t.Skip("gopls is not installed: go install golang.org/x/tools/gopls@v0.23.0")
+	t.Skipf("%s: %s", problem, editor.InstallCommand(tc.Version))
 }
 
 // marked splits code with | at the cursor into the code and the cursor's
@@ -140,13 +145,18 @@ func TestEditorCompletionWithoutGopls(t *testing.T) {
 	}
 	// Only the go command on PATH, and go install's directory empty.
 	k := startKernel(t, "tcp", "PATH="+filepath.Dir(goCmd), "GOBIN="+t.TempDir())
+	// The hint names the gopls release for the Go that builds cells.
+	tc, err := runner.FindToolchain(context.Background(), goCmd)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, tt := range editorCompletionTests[:2] {
 		code, cur := marked(tt.cell)
 		c := k.complete(code, cur, "go/types")
 		checkReply(t, c, tt.want, tt.start, cur)
 		meta, _ := c["metadata"].(map[string]any)
 		note, _ := meta["gokernel_note"].(string)
-		if (i == 0) != strings.Contains(note, "go install golang.org/x/tools/gopls@v0.23.0") {
+		if (i == 0) != strings.Contains(note, editor.InstallCommand(tc.Version)) {
 			t.Errorf("reply %d: note %q; want the install hint once, in the first reply", i+1, note)
 		}
 	}
