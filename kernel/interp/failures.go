@@ -16,6 +16,8 @@ import (
 //   - an index Rewrite cannot check (the indexed operand has side effects);
 //   - a deferred function literal that recovers and panics: Go marks the
 //     report "[recovered]" or "[recovered, repanicked]";
+//   - a deferred function literal that recovers and asserts the type of a
+//     value: yaegi hands recover a reflect.Value, so r.(error) fails;
 //   - panic(nil): Go panics with *runtime.PanicNilError, yaegi with nil;
 //   - a type assertion to an interface without ", ok": the messages differ.
 func findUnfaithfulFailures(p *program) token.Pos {
@@ -41,7 +43,7 @@ func findUnfaithfulFailures(p *program) token.Pos {
 			return checkedIndex(p.info, x) && !repeatable(p.info, x.X)
 		case *ast.DeferStmt:
 			lit, ok := ast.Unparen(x.Call.Fun).(*ast.FuncLit)
-			return ok && calls(p.info, lit.Body, "recover") && calls(p.info, lit.Body, "panic")
+			return ok && calls(p.info, lit.Body, "recover") && (calls(p.info, lit.Body, "panic") || asserts(lit.Body))
 		case *ast.CallExpr:
 			if isBuiltin(p.info, x.Fun, "panic") && len(x.Args) == 1 {
 				return p.info.Types[x.Args[0]].IsNil()
@@ -93,6 +95,19 @@ func calls(info *types.Info, body *ast.BlockStmt, name string) bool {
 			found = found || isBuiltin(info, call.Fun, name)
 		}
 		return true
+	})
+	return found
+}
+
+// asserts reports whether a function body has a type assertion or a type
+// switch.
+func asserts(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.TypeAssertExpr); ok {
+			found = true
+		}
+		return !found
 	})
 	return found
 }

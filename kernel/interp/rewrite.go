@@ -141,7 +141,7 @@ func (rw *rewriter) line(pos token.Pos) int {
 
 // function instruments the body of the function named name.
 func (rw *rewriter) function(name string, body *ast.BlockStmt) {
-	rw.insert(body.Lbrace+1, fmt.Sprintf(" %s := %d; defer func() { if r := recover(); r != nil { gokernel_host.Unwind(r, %q, %s); panic(r) } }();", lineVar, rw.line(body.Lbrace), name, lineVar))
+	rw.insert(body.Lbrace+1, fmt.Sprintf(" %s := %d; defer func() { if r := recover(); r != nil { panic(gokernel_host.Unwind(r, %q, %s)) } }();", lineVar, rw.line(body.Lbrace), name, lineVar))
 	literals := 0
 	rw.collectIn(name, body, &literals)
 }

@@ -174,8 +174,11 @@ func index(i, n int) int {
 // Unwind records that a panic with value v unwound the interpreted
 // function fn while it ran line (of the program): the kernel's rewrite
 // makes every function call it, so that Crash names the lines where the
-// panic happened, innermost first, as Go's report does.
-func (q *quietPanicTrace) Unwind(v any, fn string, line int) {
+// panic happened, innermost first, as Go's report does. It returns the
+// value to panic with again: v as the program gave it, not as yaegi
+// wrapped it when it was recovered (a type assertion on the value
+// recovered further up must still see an error as an error).
+func (q *quietPanicTrace) Unwind(v any, fn string, line int) any {
 	g := goroutineID()
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -190,6 +193,7 @@ func (q *quietPanicTrace) Unwind(v any, fn string, line int) {
 		q.unwinding[g] = u
 	}
 	u.frames = append(u.frames, fmt.Sprintf("%s(...)\n\tmain.go:%d", fn, line))
+	return v
 }
 
 // unwinding is a panic unwinding the interpreted frames of one goroutine.
