@@ -274,6 +274,8 @@ func TestEveryEndingRunsOnce(t *testing.T) {
 		{"panic in a goroutine", "done := make(chan bool)\ngo func() {\n\tpanic(\"in a goroutine\")\n}()\n<-done", true, "panic", "in a goroutine", ":8"},
 		{"panic in a function", "func() {\n\tvar p *struct{ n int }\n\tfmt.Println(p.n)\n}()", true, "panic", "runtime error: invalid memory address or nil pointer dereference", ":8"},
 		{"os.Exit", "os.Exit(3)", true, "ExitError", "the program exited with status 3", ""},
+		// 75 is also the worker's status for "yaegi cannot compile it".
+		{"os.Exit(75)", "os.Exit(75)", true, "ExitError", "the program exited with status 75", ""},
 		{"log.Fatal", "log.Fatal(\"cannot go on\")", true, "ExitError", "the program exited with status 1", ""},
 		{"recovered panic", "func() {\n\tdefer func() { fmt.Println(\"recovered:\", recover()) }()\n\tpanic(\"inner\")\n}()", true, "", "", ""},
 		{"re-panic", "func() {\n\tdefer func() { panic(fmt.Sprint(\"again: \", recover())) }()\n\tpanic(\"first\")\n}()", false, "panic", "first", ""},
