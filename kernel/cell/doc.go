@@ -81,6 +81,9 @@
 //	%args                 show the remembered program arguments
 //	%args a "b c" ...     set the arguments for this and later runs
 //	%args --reset         forget the arguments
+//	%kernel               show the kernel's own state (the kernel answers it)
+//	%engine               show the engine setting and what ran the last cell
+//	%engine auto|go|yaegi choose the engine (the kernel answers it)
 //	!command              a shell command, run in the workspace before the Go code
 //
 // Arguments of magics are split at spaces; single and double quotes group

@@ -9,8 +9,8 @@ import (
 
 // Magic is one % line of a cell, such as "%env GOMAXPROCS=2".
 type Magic struct {
-	// Name is the magic's name without "%": help, reset, list, env,
-	// goflags or args.
+	// Name is the magic's name without "%": one of the registry's (help,
+	// reset, list, env, goflags, args, kernel, engine).
 	Name string
 	// Args are the words after the name, with quotes removed.
 	Args []string
@@ -18,31 +18,70 @@ type Magic struct {
 	Line int
 }
 
+// A magicInfo describes one magic: the registry below is the one list of
+// magics, from which parsing, the error for an unknown magic and %help
+// are made (kernel/cell's package documentation lists them too, and a test
+// checks it agrees).
+type magicInfo struct {
+	name  string
+	usage string   // the forms, as %help shows them
+	help  []string // what it does, one line each
+}
+
+// magics is the registry of magics, in the order %help lists them.
+var magics = []magicInfo{
+	{"help", "%help", []string{"show this help"}},
+	{"reset", "%reset", []string{"forget all declarations and imports"}},
+	{"list", "%list", []string{"show what is remembered"}},
+	{"env", "%env [NAME=value ...]", []string{"show or set environment variables for runs (--reset clears)"}},
+	{"goflags", "%goflags [flags ...]", []string{"show or set go build flags, e.g. -race (--reset clears)"}},
+	{"args", "%args [args ...]", []string{"show or set the program's arguments (--reset clears)"}},
+	{"kernel", "%kernel", []string{"show the kernel's own state (version, memory, goroutines)"}},
+	{"engine", "%engine [auto|go|yaegi [--force]]", []string{
+		"show or choose what runs cells: auto (the default) runs a",
+		"cell with the yaegi interpreter when that gives the same",
+		"result, else with the compiler; go always compiles; yaegi",
+		"interprets when the router allows (--force: always)",
+	}},
+}
+
 // magicNames lists the known magics.
-var magicNames = []string{"help", "reset", "list", "env", "goflags", "args", "kernel", "engine"}
+var magicNames = func() []string {
+	names := make([]string, len(magics))
+	for i, m := range magics {
+		names[i] = m.name
+	}
+	return names
+}()
 
 // helpText is what %help shows.
-const helpText = `Cells mix Go declarations with statements; the statements run as main.
+var helpText = func() string {
+	var b strings.Builder
+	b.WriteString(`Cells mix Go declarations with statements; the statements run as main.
 Declarations and imports are remembered; values are not (every run is a new process).
 A last expression that is not a statement, such as x or p.Name, is displayed.
 Magics and ! lines go at the top of a cell, one per line:
-  %help                 show this help
-  %reset                forget all declarations and imports
-  %list                 show what is remembered
-  %env [NAME=value ...] show or set environment variables for runs (--reset clears)
-  %goflags [flags ...]  show or set go build flags, e.g. -race (--reset clears)
-  %args [args ...]      show or set the program's arguments (--reset clears)
-  %kernel               show the kernel's own state (version, memory, goroutines)
-  %engine [auto|go|yaegi [--force]]
-                        show or choose what runs cells: auto (the default) runs a
-                        cell with the yaegi interpreter when that gives the same
-                        result, else with the compiler; go always compiles; yaegi
-                        interprets when the router allows (--force: always)
-  !command              run a shell command in the notebook's directory, before the Go code
+`)
+	const column = 24
+	for _, m := range magics {
+		for i, h := range m.help {
+			switch {
+			case i == 0 && len(m.usage) < column-2:
+				fmt.Fprintf(&b, "  %-*s%s\n", column-2, m.usage, h)
+			case i == 0:
+				fmt.Fprintf(&b, "  %s\n%*s%s\n", m.usage, column, "", h)
+			default:
+				fmt.Fprintf(&b, "%*s%s\n", column, "", h)
+			}
+		}
+	}
+	b.WriteString(`  !command              run a shell command in the notebook's directory, before the Go code
                         ($GOKERNEL_WORKSPACE is the module cells build in: cd there for
                         go doc asyncgo/helpers/timeline)
 A line holding only %% starts main's body: everything after it is a statement.
-`
+`)
+	return b.String()
+}()
 
 // parseMagic parses one magic line, which starts with "%".
 func parseMagic(line string, lineNo int) (Magic, error) {

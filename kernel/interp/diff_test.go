@@ -22,7 +22,7 @@ import (
 	"asyncgo/kernel/typecheck"
 )
 
-var only = flag.String("cells", "", "run only the differential cells whose name contains this")
+var only = flag.String("cells", "", "run only the differential cells whose name matches this regular expression")
 
 // A testCell is one cell of testdata/cells.txt: a section starting with a
 // line "-- name --" or "-- name: class --" (or "-- name: class go1.27 --"
@@ -62,7 +62,9 @@ func readCells(t *testing.T) []testCell {
 type outcome struct {
 	Out  string // stdout text and display frames, in order
 	Err  string // stderr text
-	End  string // how the program ended
+	End  string // how the program ended: exit status, or the crash's kind and message (ename and evalue)
+	Line string // the first line of a crash report, as the learner reads it
+	At   string // the cell line the crash report names first ("In[1]:4"), if any
 	Took time.Duration
 }
 
@@ -71,14 +73,12 @@ type outcome struct {
 var (
 	durationRE = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|us|ms|s|m|h)\b`)
 	addressRE  = regexp.MustCompile(`0x[0-9a-f]+`)
-	// yaegi's index check does not say which index and length.
-	indexRE = regexp.MustCompile(`(index out of range) \[\d+\] with length \d+`)
+	// cellLine is a frame's line in a cell.
+	cellLine = regexp.MustCompile(`(?m)^\t(In\[1\]:\d+)\b`)
 )
 
-// normalise replaces durations, addresses and the numbers of an index
-// error in s.
+// normalise replaces durations and addresses in s.
 func normalise(s string) string {
-	s = indexRE.ReplaceAllString(s, "$1")
 	return addressRE.ReplaceAllString(durationRE.ReplaceAllString(s, "<dur>"), "<addr>")
 }
 
@@ -110,7 +110,12 @@ func run(ctx context.Context, start func(runner.RunOptions) (process, error)) (o
 	case r.Interrupted:
 		o.End = "timed out"
 	case r.Crash != nil:
-		o.End = fmt.Sprintf("%s: %s", r.Crash.Kind, normalise(r.Crash.Message))
+		o.End = fmt.Sprintf("exit %d, %s: %s", r.ExitCode, r.Crash.Kind, normalise(r.Crash.Message))
+		first, _, _ := strings.Cut(r.Crash.Report, "\n")
+		o.Line = normalise(first)
+		if m := cellLine.FindStringSubmatch(r.Crash.Report); m != nil {
+			o.At = m[1]
+		}
 	default:
 		o.End = fmt.Sprintf("exit %d", r.ExitCode)
 	}
@@ -188,8 +193,12 @@ func TestDifferential(t *testing.T) {
 	if len(cells) < 100 {
 		t.Errorf("testdata/cells.txt has %d cells; the suite wants at least 100", len(cells))
 	}
+	match, err := regexp.Compile(*only)
+	if err != nil {
+		t.Fatalf("-cells: %v", err)
+	}
 	for _, c := range cells {
-		if !strings.Contains(c.name, *only) {
+		if !match.MatchString(c.name) {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
@@ -232,9 +241,9 @@ func TestDifferential(t *testing.T) {
 			if err != nil {
 				t.Fatalf("yaegi engine: %v", err)
 			}
-			same := goOut.Out == yOut.Out && goOut.End == yOut.End && goOut.Err == yOut.Err
+			same := goOut.Out == yOut.Out && goOut.End == yOut.End && goOut.Err == yOut.Err && goOut.Line == yOut.Line && goOut.At == yOut.At
 			if d.Yaegi && !same {
-				t.Errorf("engines differ\ncompiled: %q %q %s\nyaegi:    %q %q %s\nprogram:\n%s", goOut.Out, goOut.Err, goOut.End, yOut.Out, yOut.Err, yOut.End, interp.Rewrite(res, prog.Source))
+				t.Errorf("engines differ\ncompiled: %q %q %s %q %s\nyaegi:    %q %q %s %q %s\nprogram:\n%s", goOut.Out, goOut.Err, goOut.End, goOut.Line, goOut.At, yOut.Out, yOut.Err, yOut.End, yOut.Line, yOut.At, interp.Rewrite(res, prog.Source))
 			}
 			if c.wrong && same {
 				t.Errorf("the cell is marked as one yaegi gets wrong, but both engines gave %q %q %s", goOut.Out, goOut.Err, goOut.End)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
+	"encoding/binary"
 	"encoding/hex"
 
 	"fmt"
@@ -225,18 +226,26 @@ func (e *Engine) Start(ctx context.Context, res *typecheck.Result, src []byte, o
 	if err := os.WriteFile(file, code, 0o644); err != nil {
 		return nil, fmt.Errorf("write the program for yaegi: %w", err)
 	}
+	// The page the worker's main notes its line in (see Process.Wait).
+	if err := os.WriteFile(file+".line", make([]byte, 8), 0o644); err != nil {
+		return nil, fmt.Errorf("write the program for yaegi: %w", err)
+	}
 	opts.Args = append([]string{file}, opts.Args...)
 	p, err := runner.Start(ctx, bin, opts)
 	if err != nil {
+		os.Remove(file)
+		os.Remove(file + ".line")
 		return nil, err
 	}
-	return &Process{Process: p, origins: lineOrigins(src)}, nil
+	return &Process{Process: p, file: file, origins: lineOrigins(src)}, nil
 }
 
 // Process is a program running in the worker.
 type Process struct {
 	*runner.Process
+	file    string   // the program, which the worker removes once it has compiled it
 	origins []string // line of the program (from 1) → "cell:line"
+	ran     bool
 }
 
 // Wait waits for the program to end, like runner.Process.Wait. In a crash
@@ -244,13 +253,56 @@ type Process struct {
 // frames of the interpreter itself are left out.
 func (p *Process) Wait() runner.Result {
 	r := p.Process.Wait()
+	// The worker removes the program file after compiling it and before
+	// running any of it: a file still there means none of the program ran,
+	// whatever the exit status (the program itself may call os.Exit(75)).
+	if _, err := os.Stat(p.file); err == nil {
+		os.Remove(p.file)
+	} else {
+		p.ran = true
+	}
+	line := mainLine(p.file + ".line")
 	if r.Crash != nil {
 		c := *r.Crash
+		if c.Kind == "fatal error" && line > 0 {
+			c.Report = withMainLine(c.Report, line)
+		}
 		c.Report = p.cellReport(c.Report)
 		r.Crash = &c
 	}
 	return r
 }
+
+// mainLine returns the line of the program the worker's main last noted
+// in the file at path (0 for none), and removes the file.
+func mainLine(path string) int {
+	b, err := os.ReadFile(path)
+	os.Remove(path)
+	if err != nil || len(b) < 8 {
+		return 0
+	}
+	return int(binary.NativeEndian.Uint64(b))
+}
+
+// goroutineOne is the header of the main goroutine's trace in a report.
+var goroutineOne = regexp.MustCompile(`(?m)^goroutine 1 \[[^\]]*\]:\n`)
+
+// withMainLine adds to the trace of the main goroutine in a fatal error
+// report of the worker (a deadlock: the runtime shows only the worker's
+// frames) the frame of the program's main at line.
+func withMainLine(report string, line int) string {
+	loc := goroutineOne.FindStringIndex(report)
+	if loc == nil {
+		return report
+	}
+	return report[:loc[1]] + fmt.Sprintf("main.main(...)\n\tmain.go:%d\n", line) + report[loc[1]:]
+}
+
+// Ran reports, after Wait, whether yaegi compiled the program and started
+// running it. When it did not (the worker exited with ExitUnsupported
+// before running anything, or was stopped while compiling), none of the
+// program's code ran, and the caller may run it with the compiler instead.
+func (p *Process) Ran() bool { return p.ran }
 
 var programLine = regexp.MustCompile(`^\tmain\.go:(\d+)$`)
 
@@ -323,6 +375,6 @@ func Warm(ctx context.Context, opts runner.Options) error {
 }
 
 // ExitUnsupported is the worker's exit status when yaegi cannot compile a
-// program (a defect of yaegi the router did not foresee). Nothing of the
-// program ran, so the caller runs it with the compiler instead.
+// program (a defect of yaegi the router did not foresee). A program may exit
+// with the same status: Process.Ran tells the two apart.
 const ExitUnsupported = 75

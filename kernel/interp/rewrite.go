@@ -13,30 +13,51 @@ import (
 )
 
 // hostImport is how a rewritten program imports the worker's own package,
-// which holds Crash.
+// which holds Crash, Unwind and Index.
 const (
 	hostImport = `gokernel_host "gokernel"`
 	// deferCrash ends the worker when the goroutine panics. (yaegi's
 	// recover works only in a function literal deferred in place.)
 	deferCrash = "defer func() { if r := recover(); r != nil { gokernel_host.Crash(r) } }()"
+	// lineVar holds, in each function of the program, the line of the
+	// statement it is running, for the crash report.
+	lineVar = "gokernel_ln"
 )
 
 // Rewrite returns the source of the type-checked program res (whose text
-// is src) with every go statement wrapped, so that a panic in the new
-// goroutine ends the worker the way the Go runtime ends a program:
+// is src) rewritten so that yaegi fails the way the compiled program
+// fails:
 //
-//	go f(x, y)
+//   - every go statement is wrapped, so that a panic in the new goroutine
+//     ends the worker the way the Go runtime ends a program:
 //
-// becomes
+//     go f(x, y)
 //
-//	{ f0, a0, a1 := f, x, y; go func() { defer func() { ...recover... }(); f0(a0, a1) }() }
+//     becomes
 //
-// which evaluates the function value and arguments in the calling
-// goroutine, as a go statement does. Constants, declared functions and
-// function literals are not copied. Line structure is kept; //line
-// directives are blanked.
+//     { f0, a0, a1 := f, x, y; go func() { defer func() { ...recover... }(); f0(a0, a1) }() }
+//
+//     which evaluates the function value and arguments in the calling
+//     goroutine, as a go statement does. Constants, declared functions and
+//     function literals are not copied.
+//
+//   - every function notes the line of the statement it runs in a local
+//     variable and, when a panic unwinds it, tells the worker (Unwind), so
+//     the crash report names the line where the panic happened, as Go's
+//     does (yaegi's own report names the first line of the function).
+//
+//   - main also notes its line in the worker (MainLine), so that the
+//     engine can name it when the program deadlocks;
+//
+//   - the index of s[i] on a slice, array or string is checked by the
+//     worker (Index), which panics with the runtime's own error
+//     ("index out of range [5] with length 3"; yaegi's lacks the numbers).
+//
+// Line structure is kept; //line directives are blanked. A program with an
+// index the rewrite cannot check is one the router keeps from yaegi (the
+// failure-report class).
 func Rewrite(res *typecheck.Result, src []byte) []byte {
-	return dropLineDirectives(wrapGoStatements(res, src))
+	return dropLineDirectives(rewrite(res, src))
 }
 
 // dropLineDirectives blanks the //line directives of src, keeping its
@@ -51,38 +72,191 @@ func dropLineDirectives(src []byte) []byte {
 	return bytes.Join(lines, nil)
 }
 
-func wrapGoStatements(res *typecheck.Result, src []byte) []byte {
+// insertion is text to insert before the source at pos.
+type insertion struct {
+	pos  token.Pos
+	text string
+}
+
+func rewrite(res *typecheck.Result, src []byte) []byte {
 	tf := res.Fset.File(res.File.Pos())
 	if tf == nil {
 		return src
 	}
-	var stmts []*ast.GoStmt
-	ast.Inspect(res.File, func(n ast.Node) bool {
-		if g, ok := n.(*ast.GoStmt); ok {
-			stmts = append(stmts, g)
+	rw := &rewriter{src: src, file: tf, info: res.Info}
+	for _, d := range res.File.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+			rw.function(funcName(fd), fd.Body)
+			continue
 		}
-		return true
-	})
-	if len(stmts) == 0 {
-		return src
+		rw.collect("main.init", d)
 	}
-	sort.Slice(stmts, func(i, j int) bool { return stmts[i].Pos() < stmts[j].Pos() })
-	rw := &rewriter{src: src, file: tf, info: res.Info, stmts: stmts}
+	sort.Slice(rw.stmts, func(i, j int) bool { return rw.stmts[i].Pos() < rw.stmts[j].Pos() })
+	sort.SliceStable(rw.inserts, func(i, j int) bool { return rw.inserts[i].pos < rw.inserts[j].pos })
 	body := rw.text(res.File.Name.End(), token.Pos(tf.Base()+tf.Size()))
 	head := string(src[:tf.Offset(res.File.Name.End())])
 	return []byte(head + "; import " + hostImport + body)
 }
 
+// funcName returns the name the Go runtime gives a declared function in a
+// trace.
+func funcName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return "main." + fd.Name.Name
+	}
+	t := fd.Recv.List[0].Type
+	if ix, ok := t.(*ast.IndexExpr); ok {
+		t = ix.X
+	}
+	if star, ok := t.(*ast.StarExpr); ok {
+		if id, ok := star.X.(*ast.Ident); ok {
+			return "main.(*" + id.Name + ")." + fd.Name.Name
+		}
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		return "main." + id.Name + "." + fd.Name.Name
+	}
+	return "main." + fd.Name.Name
+}
+
 type rewriter struct {
-	src   []byte
-	file  *token.File
-	info  *types.Info
-	stmts []*ast.GoStmt
-	n     int
+	src     []byte
+	file    *token.File
+	info    *types.Info
+	stmts   []*ast.GoStmt
+	inserts []insertion
+	n       int
+}
+
+func (rw *rewriter) insert(pos token.Pos, text string) {
+	rw.inserts = append(rw.inserts, insertion{pos, text})
+}
+
+// line returns the line of pos in the program as written, ignoring
+// //line directives: the worker's report gives program lines, which the
+// engine maps to cell lines.
+func (rw *rewriter) line(pos token.Pos) int {
+	return rw.file.PositionFor(pos, false).Line
+}
+
+// function instruments the body of the function named name.
+func (rw *rewriter) function(name string, body *ast.BlockStmt) {
+	rw.insert(body.Lbrace+1, fmt.Sprintf(" %s := %d; defer func() { if r := recover(); r != nil { panic(gokernel_host.Unwind(r, %q, %s)) } }();", lineVar, rw.line(body.Lbrace), name, lineVar))
+	literals := 0
+	rw.collectIn(name, body, &literals)
+}
+
+// mainLine is the worker's variable that main notes its lines in, which
+// the engine reads after a deadlock (Go's report names the line main is
+// blocked at; the runtime's report of the worker names none).
+const mainLineVar = "*gokernel_host.MainLine"
+
+// collect finds the function literals, go statements and index
+// expressions of a declaration outside any function.
+func (rw *rewriter) collect(name string, n ast.Node) {
+	literals := 0
+	rw.collectIn(name, n, &literals)
+}
+
+func (rw *rewriter) collectIn(name string, root ast.Node, literals *int) {
+	ast.Inspect(root, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			*literals++
+			rw.function(fmt.Sprintf("%s.func%d", name, *literals), x.Body)
+			return false
+		case *ast.BlockStmt:
+			rw.statements(name, x.List)
+		case *ast.CaseClause:
+			rw.statements(name, x.Body)
+		case *ast.CommClause:
+			rw.statements(name, x.Body)
+		case *ast.GoStmt:
+			rw.stmts = append(rw.stmts, x)
+		case *ast.IndexExpr:
+			if checkedIndex(rw.info, x) && repeatable(rw.info, x.X) {
+				rw.insert(x.Index.Pos(), "gokernel_host.Index(int(")
+				rw.insert(x.Index.End(), "), len("+string(rw.src[rw.file.Offset(x.X.Pos()):rw.file.Offset(x.X.End())])+"))")
+			}
+		}
+		return true
+	})
+}
+
+// statements makes each statement of a list in the function fn note its
+// line first; in main, for the worker too.
+func (rw *rewriter) statements(fn string, list []ast.Stmt) {
+	for _, s := range list {
+		switch s.(type) {
+		case *ast.EmptyStmt, *ast.CaseClause, *ast.CommClause:
+			// The clauses of a switch or select: their statements are
+			// noted in their own lists.
+			continue
+		}
+		note := fmt.Sprintf("%s = %d; ", lineVar, rw.line(s.Pos()))
+		if fn == "main.main" {
+			note += fmt.Sprintf("%s = %d; ", mainLineVar, rw.line(s.Pos()))
+		}
+		rw.insert(s.Pos(), note)
+	}
+}
+
+// checkedIndex reports whether the index of x is one the rewrite checks:
+// an index into a slice, string, array or pointer to array that the
+// compiler does not check already (a constant index into an array).
+func checkedIndex(info *types.Info, x *ast.IndexExpr) bool {
+	tv, ok := info.Types[x.X]
+	if !ok || !tv.IsValue() {
+		return false
+	}
+	t := tv.Type.Underlying()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem().Underlying()
+	}
+	switch t := t.(type) {
+	case *types.Slice:
+	case *types.Array:
+		if iv, ok := info.Types[x.Index]; ok && iv.Value != nil {
+			return false
+		}
+	case *types.Basic:
+		if t.Info()&types.IsString == 0 {
+			return false
+		}
+		if tv.Value != nil {
+			// A constant string: the compiler checks a constant index.
+			if iv, ok := info.Types[x.Index]; ok && iv.Value != nil {
+				return false
+			}
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// repeatable reports whether e can be evaluated a second time with the
+// same result and no side effect: the rewrite of an index evaluates the
+// indexed operand again for its length.
+func repeatable(info *types.Info, e ast.Expr) bool {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.SelectorExpr:
+		if _, ok := info.Selections[x]; ok {
+			return repeatable(info, x.X)
+		}
+		return true // a qualified identifier
+	case *ast.StarExpr:
+		return repeatable(info, x.X)
+	case *ast.IndexExpr:
+		return repeatable(info, x.X) && repeatable(info, x.Index)
+	}
+	return false
 }
 
 // text returns the source between lo and hi with the go statements inside
-// rewritten.
+// rewritten and the insertions made.
 func (rw *rewriter) text(lo, hi token.Pos) string {
 	var b strings.Builder
 	at := lo
@@ -90,12 +264,45 @@ func (rw *rewriter) text(lo, hi token.Pos) string {
 		if g.Pos() < at || g.End() > hi {
 			continue
 		}
-		b.Write(rw.src[rw.file.Offset(at):rw.file.Offset(g.Pos())])
+		rw.copy(&b, at, g.Pos())
+		// The line note before the go statement.
+		for _, in := range rw.inserts {
+			if in.pos == g.Pos() {
+				b.WriteString(in.text)
+			}
+		}
 		b.WriteString(rw.wrap(g))
 		at = g.End()
 	}
-	b.Write(rw.src[rw.file.Offset(at):rw.file.Offset(hi)])
+	rw.copy(&b, at, hi)
 	return b.String()
+}
+
+// copy writes the source in [lo, hi) with the insertions at positions in
+// it, except one at lo that belongs to a go statement text writes itself.
+func (rw *rewriter) copy(b *strings.Builder, lo, hi token.Pos) {
+	at := lo
+	for _, in := range rw.inserts {
+		if in.pos < lo || in.pos >= hi {
+			continue
+		}
+		if in.pos == lo && rw.isGoStmt(lo) {
+			continue
+		}
+		b.Write(rw.src[rw.file.Offset(at):rw.file.Offset(in.pos)])
+		b.WriteString(in.text)
+		at = in.pos
+	}
+	b.Write(rw.src[rw.file.Offset(at):rw.file.Offset(hi)])
+}
+
+func (rw *rewriter) isGoStmt(pos token.Pos) bool {
+	for _, g := range rw.stmts {
+		if g.Pos() == pos {
+			return true
+		}
+	}
+	return false
 }
 
 func (rw *rewriter) wrap(g *ast.GoStmt) string {

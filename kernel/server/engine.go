@@ -1,7 +1,6 @@
 package server
 
 import (
-	"asyncgo/helpers/display/frame"
 	"context"
 	"errors"
 	"fmt"
@@ -61,9 +60,11 @@ func (k *Kernel) engineMagic(args []string) (string, error) {
 
 // runProgram runs a cell's program with the engine the %engine setting and
 // the router pick, and returns that engine and how the program ended.
-// commit is called once the program is known to be valid, before it runs.
-// A failure is an error to report instead of a result.
-func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map[string]string, opts runner.RunOptions, commit func()) (string, runner.Result, *errorContent) {
+// checked is prog's type-check result when the caller has one (nil
+// otherwise). commit is called once the program is known to be valid. A
+// failure is an error to report instead of a result. The program runs at
+// most once: the compiler takes over from yaegi only when none of it ran.
+func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, checked *typecheck.Result, sources map[string]string, opts runner.RunOptions, commit func()) (string, runner.Result, *errorContent) {
 	e := &k.engines
 	e.why = ""
 	build := runner.Build{Source: prog.Source, Flags: prog.GoFlags, Env: prog.Env}
@@ -71,7 +72,7 @@ func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map
 		// A program compiled before runs from its binary: faster than the
 		// interpreter, and exactly Go.
 		e.why = "its compiled binary was at hand"
-	} else if res := k.routeToYaegi(ctx, prog, opts); res != nil {
+	} else if res := k.routeToYaegi(ctx, prog, checked, opts); res != nil {
 		if e.fast == nil {
 			e.fast = interp.NewEngine(k.ws, "")
 		}
@@ -85,22 +86,17 @@ func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map
 			p, err = e.fast.Start(ctx, res, prog.Source, opts)
 		}
 		if err == nil {
-			commit()
 			r := p.Wait()
-			switch {
-			case r.ExitCode == interp.ExitUnsupported:
-				e.why = "yaegi could not compile it"
-			case r.Crash != nil && !r.Interrupted:
-				// yaegi's crash reports can place a runtime error on the
-				// wrong line and show no frames for a deadlock: run the
-				// cell again with the compiler, in place of this run, so
-				// the learner sees Go's exact report.
-				opts.Display(&frame.Message{Type: frame.TypeClearOutput})
-				e.why = "it crashed on yaegi, so it ran again with the compiler for Go's exact report"
-			default:
+			if p.Ran() || r.Interrupted {
+				// The program's code started: whatever the outcome, it
+				// is this cell's one run. Nothing runs it again.
+				commit()
 				e.last = engineYaegi
 				return engineYaegi, r, nil
 			}
+			// yaegi could not compile the program, and none of it ran:
+			// the compiler runs it instead.
+			e.why = "yaegi could not compile it"
 		} else {
 			k.log.Info("yaegi not used for this cell", "why", err)
 			e.why = err.Error()
@@ -127,10 +123,11 @@ func (k *Kernel) runProgram(ctx context.Context, prog *cell.Program, sources map
 }
 
 // routeToYaegi returns the type-checked program when it should run with
-// yaegi, or nil for the compiler (and records why in k.engines.why). When
-// the learner asked for yaegi and the router refuses, it says so on the
-// cell's standard error.
-func (k *Kernel) routeToYaegi(ctx context.Context, prog *cell.Program, opts runner.RunOptions) *typecheck.Result {
+// yaegi, or nil for the compiler (and records why in k.engines.why). It
+// type-checks the program unless checked is its result already. When the
+// learner asked for yaegi and the router refuses, it says so on the cell's
+// standard error.
+func (k *Kernel) routeToYaegi(ctx context.Context, prog *cell.Program, checked *typecheck.Result, opts runner.RunOptions) *typecheck.Result {
 	e := &k.engines
 	switch {
 	case e.choice == engineGo:
@@ -144,10 +141,14 @@ func (k *Kernel) routeToYaegi(ctx context.Context, prog *cell.Program, opts runn
 		e.why = err.Error()
 		return nil
 	}
-	res, err := k.checkerFor(prog).Check(ctx, prog.Source, prog.Imports)
-	if err != nil {
-		e.why = "the program could not be type-checked"
-		return nil
+	res := checked
+	if res == nil {
+		var err error
+		res, err = k.checkerFor(prog).Check(ctx, prog.Source, prog.Imports)
+		if err != nil {
+			e.why = "the program could not be type-checked"
+			return nil
+		}
 	}
 	d := interp.Route(res)
 	if d.Yaegi {

@@ -158,7 +158,7 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 		return "", nil
 	}
 	k.noticeNewerGo(out)
-	prog, err := k.generate(ctx, c, name)
+	prog, checked, err := k.generate(ctx, c, name)
 	if err != nil {
 		return "go", &errorContent{Name: "CellError", Value: err.Error(), Traceback: []string{red("CellError") + ": " + err.Error()}}
 	}
@@ -181,7 +181,7 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 			return k.askInput(ctx, m, prompt, password)
 		}
 	}
-	engine, res, failure := k.runProgram(ctx, prog, sources, opts, func() {
+	engine, res, failure := k.runProgram(ctx, prog, checked, sources, opts, func() {
 		k.cells.Commit(c, name)
 		k.sources[name] = req.Code
 	})
@@ -196,35 +196,32 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 	return engine, runFailure(res)
 }
 
-// generate returns the program for a cell. A last expression that is a
-// call is displayed only when type checking shows it has exactly one
-// result, so that fmt.Println's (n, err) is not shown after every cell.
-func (k *Kernel) generate(ctx context.Context, c *cell.Cell, name string) (*cell.Program, error) {
+// generate returns the program for a cell and, when it type-checked that
+// program, the result, for the engine choice to use rather than check the
+// program again. A last expression that is a call is displayed only when
+// type checking shows it has exactly one result, so that fmt.Println's
+// (n, err) is not shown after every cell.
+func (k *Kernel) generate(ctx context.Context, c *cell.Cell, name string) (*cell.Program, *typecheck.Result, error) {
 	prog, err := k.cells.Generate(c, name, cell.GenerateOptions{DisplayValue: true})
 	if err != nil || c.Last == nil || !c.Last.IsCall {
-		return prog, err
+		return prog, nil, err
 	}
 	if err := k.ws.Prepare(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	flags := runner.BuildFlags(prog.GoFlags)
-	key := strings.Join(append(flags, prog.Env...), "\x00")
-	checker, ok := k.checkers[key]
-	if !ok {
-		checker = typecheck.New(k.ws.Go(), k.ws.Dir(), runner.BuildEnv(prog.Env, prog.GoFlags), flags)
-		k.checkers[key] = checker
-	}
-	res, err := checker.Check(ctx, prog.Source, prog.Imports)
+	res, err := k.checkerFor(prog).Check(ctx, prog.Source, prog.Imports)
 	if err != nil {
 		// Not knowing the result count is no reason to fail the cell: the
 		// build reports real problems.
 		k.log.Debug("type check for the last expression", "err", err)
-		return prog, nil
+		return prog, nil, nil
 	}
 	if n, ok := res.LastCallResults(); ok && n == 1 {
-		return k.cells.Generate(c, name, cell.GenerateOptions{DisplayValue: true, DisplayCall: true})
+		// Another program: checked again if yaegi is considered.
+		prog, err := k.cells.Generate(c, name, cell.GenerateOptions{DisplayValue: true, DisplayCall: true})
+		return prog, nil, err
 	}
-	return prog, nil
+	return prog, res, nil
 }
 
 // sourcesWith returns the cell sources that diagnostics may point into.

@@ -247,42 +247,89 @@ func TestCourseEngines(t *testing.T) {
 	}
 }
 
-// TestCrashOnTheInterpreterRunsAgainCompiled checks that a cell that
-// crashes on yaegi is run again with the compiler, in place of the first
-// run, so its report is Go's exact one.
-func TestCrashOnTheInterpreterRunsAgainCompiled(t *testing.T) {
+// TestEveryEndingRunsOnce runs cells that append a line to a file and then
+// end in each way a program can end, on the default engine (%engine auto,
+// which runs most of them with yaegi) and with the compiler. Each cell's
+// side effect must happen exactly once; both engines must report the same
+// ename, evalue and cell line; a failing cell's IOPub messages must be
+// busy, execute_input, the cell's own output, one error, idle.
+func TestEveryEndingRunsOnce(t *testing.T) {
 	k := startKernel(t, "tcp")
 	waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
+	dir := t.TempDir()
+	// The side effect, on lines 1 to 5 of every cell.
+	const prefix = "f, err := os.OpenFile(%q, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)\n" +
+		"if err != nil {\n\tpanic(err)\n}\n" +
+		"fmt.Fprintln(f, \"ran\"); f.Close(); fmt.Println(\"before\")\n"
 	tests := []struct {
-		name, code, ename, line string
+		name, ending string
+		yaegi        bool   // whether auto runs it with yaegi
+		ename        string // "" for a cell that succeeds
+		evalue, line string
 	}{
-		{"index out of range", "s := []int{1}\ni := 3\nfmt.Println(\"before\")\nfmt.Println(s[i])", "panic", ":4"},
-		{"deadlock", "ch := make(chan int)\nfmt.Println(\"before\")\nch <- 1", "fatal error", ":3"},
-		{"panic in a goroutine", "done := make(chan bool)\nfmt.Println(\"before\")\ngo func() {\n\tpanic(\"boom\")\n}()\n<-done", "panic", ":4"},
+		{"panic", "panic(\"boom\")", true, "panic", "boom", ":6"},
+		{"index out of range", "s := []int{1, 2, 3}\ni := 5\nfmt.Println(s[i])", true, "panic", "runtime error: index out of range [5] with length 3", ":8"},
+		{"nil map", "var m map[string]int\nm[\"a\"] = 1", true, "panic", "assignment to entry in nil map", ":7"},
+		{"deadlock", "ch := make(chan int)\nch <- 1", true, "fatal error", "all goroutines are asleep - deadlock!", ":7"},
+		{"panic in a goroutine", "done := make(chan bool)\ngo func() {\n\tpanic(\"in a goroutine\")\n}()\n<-done", true, "panic", "in a goroutine", ":8"},
+		{"panic in a function", "func() {\n\tvar p *struct{ n int }\n\tfmt.Println(p.n)\n}()", true, "panic", "runtime error: invalid memory address or nil pointer dereference", ":8"},
+		{"os.Exit", "os.Exit(3)", true, "ExitError", "the program exited with status 3", ""},
+		// 75 is also the worker's status for "yaegi cannot compile it".
+		{"os.Exit(75)", "os.Exit(75)", true, "ExitError", "the program exited with status 75", ""},
+		{"log.Fatal", "log.Fatal(\"cannot go on\")", true, "ExitError", "the program exited with status 1", ""},
+		{"recovered panic", "func() {\n\tdefer func() { fmt.Println(\"recovered:\", recover()) }()\n\tpanic(\"inner\")\n}()", true, "", "", ""},
+		{"re-panic", "func() {\n\tdefer func() { panic(fmt.Sprint(\"again: \", recover())) }()\n\tpanic(\"first\")\n}()", false, "panic", "first", ""},
+		{"runtime.Goexit in main", "runtime.Goexit()", false, "fatal error", "no goroutines (main called runtime.Goexit) - deadlock!", ""},
 	}
-	for _, tt := range tests {
-		e := k.exec(tt.code)
-		tb := strings.Join(e.Traceback, "\n")
-		if engineOf(e) != "go" || e.EName != tt.ename {
-			t.Errorf("%s: ran with %q, ename %q; want the compiler's %q", tt.name, engineOf(e), e.EName, tt.ename)
-		}
-		if !regexp.MustCompile(`In\[\d+\]` + tt.line + `\b`).MatchString(tb) {
-			t.Errorf("%s: report does not name line %s:\n%s", tt.name, tt.line, tb)
-		}
-		// The first run's output is cleared: what remains is one run's.
-		var after []string
-		for _, m := range e.Outputs {
-			if m.Header.MsgType == "clear_output" {
-				after = nil
+	for i, tt := range tests {
+		for _, engine := range []string{"auto", "go"} {
+			file := filepath.Join(dir, fmt.Sprintf("%d-%s.txt", i, engine))
+			// %engine in a silent cell, so the cell itself is only Go.
+			silent := client.NewExecuteOptions()
+			silent.Silent = true
+			k.execWith("%engine "+engine, silent)
+			e := k.exec(fmt.Sprintf(prefix, file) + tt.ending)
+			what := tt.name + " (" + engine + ")"
+			if b, err := os.ReadFile(file); err != nil || string(b) != "ran\n" {
+				t.Errorf("%s: the side effect happened %d times, want once (%v)", what, strings.Count(string(b), "ran"), err)
+			}
+			want := "go"
+			if engine == "auto" && tt.yaegi {
+				want = "yaegi"
+			}
+			if got := engineOf(e); got != want {
+				t.Errorf("%s: ran with %s, want %s", what, got, want)
+			}
+			if tt.ename == "" {
+				if e.Status != "ok" {
+					t.Errorf("%s: %s: %s", what, e.EName, e.EValue)
+				}
 				continue
 			}
-			after = append(after, m.Header.MsgType)
-		}
-		if got := stdout(e); strings.Count(got, "before") != 2 {
-			t.Errorf("%s: stdout %q, want the output of both runs to have been sent", tt.name, got)
-		}
-		if strings.Join(after, " ") != "stream error" {
-			t.Errorf("%s: outputs after the clear %v, want one run's stream and the error", tt.name, after)
+			if e.EName != tt.ename || e.EValue != tt.evalue {
+				t.Errorf("%s: ename %q evalue %q, want %q %q", what, e.EName, e.EValue, tt.ename, tt.evalue)
+			}
+			tb := strings.Join(e.Traceback, "\n")
+			if tt.line != "" && !regexp.MustCompile(`In\[\d+\]`+tt.line+`\b`).MatchString(tb) {
+				t.Errorf("%s: the report does not name line %s:\n%s", what, tt.line, tb)
+			}
+			var seq []string
+			for _, m := range e.IOPub {
+				s := m.Header.MsgType
+				if s == "status" {
+					s += ":" + content(t, m)["execution_state"].(string)
+				}
+				if s == "stream" && len(seq) > 0 && seq[len(seq)-1] == "stream" {
+					continue // how output is cut into messages depends on timing
+				}
+				seq = append(seq, s)
+			}
+			if got := strings.Join(seq, " "); got != "status:busy execute_input stream error status:idle" {
+				t.Errorf("%s: iopub %s, want status:busy execute_input stream error status:idle", what, got)
+			}
+			if got := stdout(e); !strings.HasPrefix(got, "before\n") || strings.Count(got, "before") != 1 {
+				t.Errorf("%s: stdout %q, want one run's", what, got)
+			}
 		}
 	}
 }

@@ -25,6 +25,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
+	"unsafe"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -42,6 +44,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "gokernel worker: read the program: %v\n", err)
 		os.Exit(2)
 	}
+	shareMainLine(os.Args[1])
 	os.Exit(run(src, os.Args[1:]))
 }
 
@@ -74,6 +77,12 @@ func run(src []byte, args []string) int {
 		}
 		return ExitUnsupported
 	}
+	// The kernel reads the program file's absence as "the program started":
+	// from here on, nothing may run the cell again.
+	if err := os.Remove(os.Args[1]); err != nil {
+		fmt.Fprintf(os.Stderr, "gokernel worker: remove the compiled program: %v\n", err)
+		return ExitUnsupported
+	}
 	_, err = i.Execute(prog)
 	if err == nil {
 		return 0
@@ -87,7 +96,8 @@ func run(src []byte, args []string) int {
 }
 
 // ExitUnsupported is the worker's exit status when yaegi cannot compile a
-// program; nothing of the program ran.
+// program; nothing of the program ran, and the program file is left in
+// place to say so.
 const ExitUnsupported = 75
 
 // compile compiles src, turning a crash of the interpreter's compiler into
@@ -99,6 +109,28 @@ func compile(i *interp.Interpreter, src []byte) (prog *interp.Program, err error
 		}
 	}()
 	return i.Compile(string(src))
+}
+
+// mainLine is where the program's main notes the line it runs (the
+// kernel's rewrite adds the notes). When the worker starts, it points into
+// a page shared with the file PROGRAM.go.line, which the kernel reads after
+// the worker died of a deadlock: the runtime's report shows the worker's
+// frames, not the line of the program main is blocked at.
+var mainLine = new(int64)
+
+// shareMainLine maps the kernel's line file, if there is one, and points
+// mainLine into it.
+func shareMainLine(program string) {
+	f, err := os.OpenFile(program+".line", os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	b, err := syscall.Mmap(int(f.Fd()), 0, 8, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return
+	}
+	mainLine = (*int64)(unsafe.Pointer(&b[0]))
 }
 
 // hostSymbols replaces the symbols the interpreter sandboxes with the real
@@ -116,30 +148,92 @@ func hostSymbols(trace *quietPanicTrace) interp.Exports {
 			"Println": reflect.ValueOf(log.Println), "SetFlags": reflect.ValueOf(log.SetFlags), "SetOutput": reflect.ValueOf(log.SetOutput),
 			"SetPrefix": reflect.ValueOf(log.SetPrefix), "Writer": reflect.ValueOf(log.Writer),
 		},
-		"gokernel/gokernel": {"Crash": reflect.ValueOf(trace.Crash)},
+		"gokernel/gokernel": {
+			"Crash":  reflect.ValueOf(trace.Crash),
+			"Unwind": reflect.ValueOf(trace.Unwind),
+			"Index":  reflect.ValueOf(index),
+			// A variable holding a pointer: yaegi cannot assign to a
+			// library variable of a basic type, but through a pointer.
+			"MainLine": reflect.ValueOf(&mainLine).Elem(),
+		},
 	}
+}
+
+// index returns i when it is an index into something of length n, and
+// otherwise panics with the Go runtime's own error for it ("index out of
+// range [5] with length 3"): the kernel's rewrite checks the indexes of
+// slices, arrays and strings with it, as yaegi's own check does not say
+// which index and length.
+func index(i, n int) int {
+	if uint(i) >= uint(n) {
+		_ = make([]struct{}, n)[i]
+	}
+	return i
+}
+
+// Unwind records that a panic with value v unwound the interpreted
+// function fn while it ran line (of the program): the kernel's rewrite
+// makes every function call it, so that Crash names the lines where the
+// panic happened, innermost first, as Go's report does. It returns the
+// value to panic with again: v as the program gave it, not as yaegi
+// wrapped it when it was recovered (a type assertion on the value
+// recovered further up must still see an error as an error).
+func (q *quietPanicTrace) Unwind(v any, fn string, line int) any {
+	g := goroutineID()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	v = unwrap(v)
+	u := q.unwinding[g]
+	if u == nil || !same(u.value, v) {
+		// A new panic in this goroutine (the last one was recovered).
+		u = &unwinding{value: v}
+		if q.unwinding == nil {
+			q.unwinding = map[string]*unwinding{}
+		}
+		q.unwinding[g] = u
+	}
+	u.frames = append(u.frames, fmt.Sprintf("%s(...)\n\tmain.go:%d", fn, line))
+	return v
+}
+
+// unwinding is a panic unwinding the interpreted frames of one goroutine.
+type unwinding struct {
+	value  any
+	frames []string // innermost first
+}
+
+// same reports whether a and b are the same panic value.
+func same(a, b any) (eq bool) {
+	defer func() {
+		if recover() != nil {
+			eq = false // not comparable
+		}
+	}()
+	return a == b
 }
 
 // Crash ends the worker the way the Go runtime ends a program whose
 // goroutine panicked with v: the report on standard error, with the
 // interpreted frames the panic unwound, and status 2.
 func (q *quietPanicTrace) Crash(v any) {
+	g := goroutineID()
 	q.mu.Lock()
 	frames := strings.Join(q.frames, "\n")
+	if u := q.unwinding[g]; u != nil && len(u.frames) > 0 {
+		frames = strings.Join(u.frames, "\n")
+	}
 	q.mu.Unlock()
 	if frames == "" {
 		frames = "main.main()\n\t(interpreted by yaegi)"
 	}
-	fmt.Fprintf(os.Stderr, "panic: %s\n\ngoroutine %s [running]:\n%s\n", panicText(v), goroutineID(), frames)
+	fmt.Fprintf(os.Stderr, "panic: %s\n\ngoroutine %s [running]:\n%s\n", panicText(v), g, frames)
 	os.Exit(2)
 }
 
 // panicText formats a panic value as the Go runtime's printpanicval does
 // for the values programs panic with.
 func panicText(v any) string {
-	if rv, ok := v.(reflect.Value); ok && rv.IsValid() && rv.CanInterface() {
-		v = rv.Interface()
-	}
+	v = unwrap(v)
 	switch x := v.(type) {
 	case error:
 		return runtimeWords(x.Error())
@@ -148,7 +242,8 @@ func panicText(v any) string {
 	case string:
 		return runtimeWords(x)
 	case nil:
-		return "nil"
+		// Since Go 1.21, panic(nil) panics with *runtime.PanicNilError.
+		return "panic called with nil argument"
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -162,6 +257,32 @@ func panicText(v any) string {
 	}
 	return fmt.Sprintf("(%T) %p", v, &v)
 }
+
+// unwrap returns the value a panic value from yaegi stands for: yaegi may
+// hand it over wrapped in reflect.Values, even several, of interface type.
+func unwrap(v any) any {
+	for {
+		rv, ok := v.(reflect.Value)
+		if !ok {
+			break
+		}
+		for rv.IsValid() && rv.Kind() == reflect.Interface && !rv.IsNil() {
+			rv = rv.Elem()
+		}
+		if !rv.IsValid() || !rv.CanInterface() {
+			v = nil
+			break
+		}
+		v = rv.Interface()
+	}
+	return v
+}
+
+// zeroValue is reflect's message for a use of a nil pointer.
+var zeroValue = regexp.MustCompile(`^reflect: call of reflect\.Value\.\w+ on zero Value$`)
+
+// positioned is a message of yaegi's that starts with a position.
+var positioned = regexp.MustCompile(`^\d+:\d+: (interface conversion: .*)$`)
 
 var goroutineLine = regexp.MustCompile(`^goroutine (\d+) `)
 
@@ -188,8 +309,9 @@ var yaegiPanicLine = regexp.MustCompile(`^(?:\S+:)?(\d+):\d+: panic: (\S+)\(\.\.
 type quietPanicTrace struct {
 	w *os.File
 
-	mu     sync.Mutex
-	frames []string // of the panic being unwound, innermost first
+	mu        sync.Mutex
+	frames    []string              // yaegi's, of the panic being unwound, innermost first
+	unwinding map[string]*unwinding // by goroutine number, from Unwind
 }
 
 func (q *quietPanicTrace) Write(b []byte) (int, error) {
@@ -208,6 +330,16 @@ func runtimeWords(msg string) string {
 	switch msg {
 	case "reflect: slice index out of range", "reflect: array index out of range", "reflect: string index out of range":
 		return "runtime error: index out of range"
+	case "reflect.Value.Call: call of nil function", "reflect: call of nil function":
+		return "runtime error: invalid memory address or nil pointer dereference"
+	}
+	// yaegi follows a nil pointer with reflect, which says so in its words.
+	if zeroValue.MatchString(msg) {
+		return "runtime error: invalid memory address or nil pointer dereference"
+	}
+	// yaegi puts the position before a failed type assertion's message.
+	if m := positioned.FindStringSubmatch(msg); m != nil {
+		return m[1]
 	}
 	return msg
 }
