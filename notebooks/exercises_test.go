@@ -2,6 +2,7 @@ package notebooks_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -249,6 +250,11 @@ func verdicts(c *notebook.Cell) map[string][]bool {
 	return v
 }
 
+// jobs is how many notebooks the exercise runs execute at a time, each
+// in its own kernel: cells mostly wait for the go command, which uses
+// every core.
+const jobs = 2
+
 // runExercises runs the checks of every notebook twice in the kernel
 // bin, started in workDir: as committed, where every check must report
 // "not yet", and with the reference solutions, where every check must
@@ -258,17 +264,21 @@ func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.No
 	tmp := t.TempDir()
 	var runs []*exerciseRun
 	var problems []string
-	for _, name := range slices.Sorted(maps.Keys(nbs)) {
-		stem := strings.TrimSuffix(filepath.Base(name), ".ipynb")
-		exs, p := exercisesOf(name, nbs[name], filepath.Join(solutions, stem))
-		if len(p) > 0 {
-			problems = append(problems, p...)
-			continue
-		}
-		if len(exs) == 0 {
-			continue
-		}
-		for _, solved := range []bool{false, true} {
+	// The runs as committed go first: the runs with solutions then find
+	// the cells before each exercise already built in the kernel's cache.
+	for _, solved := range []bool{false, true} {
+		for _, name := range slices.Sorted(maps.Keys(nbs)) {
+			stem := strings.TrimSuffix(filepath.Base(name), ".ipynb")
+			exs, p := exercisesOf(name, nbs[name], filepath.Join(solutions, stem))
+			if len(p) > 0 {
+				if !solved {
+					problems = append(problems, p...)
+				}
+				continue
+			}
+			if len(exs) == 0 {
+				continue
+			}
 			r, err := prepareRun(name, nbs[name], exs, solutions, tmp, solved)
 			if err != nil {
 				t.Fatal(err)
@@ -291,7 +301,7 @@ func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.No
 		Paths:   paths,
 		OutDir:  out,
 		Timeout: 2 * time.Minute,
-		Jobs:    2,
+		Jobs:    jobs,
 		Start: func(ctx context.Context, _ string) (nbrun.Kernel, error) {
 			return start(ctx, workDir)
 		},
@@ -305,7 +315,12 @@ func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.No
 			variant, want, say = "with the reference solutions", true, "does not pass on the reference solution"
 		}
 		if err := sum.Results[i].Err; err != nil {
-			problems = append(problems, fmt.Sprintf("%s %s: %v", r.notebook, variant, strings.Replace(err.Error(), r.path, r.notebook, 1)))
+			var ce *nbrun.CellError
+			if errors.As(err, &ce) {
+				problems = append(problems, fmt.Sprintf("%s %s: cell %d failed: %s: %s", r.notebook, variant, ce.Cell, ce.EName, ce.EValue))
+			} else {
+				problems = append(problems, fmt.Sprintf("%s %s: %v", r.notebook, variant, err))
+			}
 			continue
 		}
 		ran, err := notebook.ReadFile(filepath.Join(out, filepath.Base(r.path)))
@@ -324,6 +339,11 @@ func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.No
 			}
 		}
 	}
+	cells := 0
+	for _, r := range sum.Results {
+		cells += r.Cells
+	}
+	t.Logf("%d runs of %d notebooks, %d cells executed, %d at a time", len(runs), len(runs)/2, cells, jobs)
 	return problems, sum.Elapsed
 }
 
@@ -484,9 +504,9 @@ func TestExercisesCheckFixtures(t *testing.T) {
 	problems, took := runExercises(t, bin, t.TempDir(), nbs, solutions)
 	want := []string{
 		`02-starts-solved.ipynb: cell 2, the check of "ex1-double" passes on the starting code`,
-		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution`,
-		`04-start-fails.ipynb as committed: 04-start-fails.ipynb: cell 1: `,
+		`04-start-fails.ipynb as committed: cell 1 failed: CompileError: `,
 		`05-check-shows-none.ipynb as committed: cell 2 showed no check of "ex1-double"`,
+		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution`,
 		`05-check-shows-none.ipynb with the reference solutions: cell 2 showed no check of "ex1-double"`,
 	}
 	if len(problems) != len(want) {
