@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -475,5 +476,62 @@ func TestOrderProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// solutionProblems checks the reference solutions in dir (one directory
+// per notebook) against the table: a solution is what the learner writes
+// in that notebook, so it uses only what has been taught by then.
+func solutionProblems(dir string) []string {
+	var problems []string
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.go"))
+	for _, f := range files {
+		num := number(filepath.Base(filepath.Dir(f)))
+		src, err := os.ReadFile(f)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		uses, err := constructsIn(string(src), map[string]bool{})
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s does not parse as a cell: %v", f, err))
+			continue
+		}
+		for _, u := range uses {
+			if in := introducedIn[u.construct]; in > num {
+				problems = append(problems, fmt.Sprintf("%s, line %d uses %s, which notebook %s introduces: solve the exercise with what is taught by then",
+					f, u.line, u.construct, in))
+			}
+		}
+	}
+	return problems
+}
+
+func TestSolutionsUseOnlyWhatIsTaught(t *testing.T) {
+	for _, p := range solutionProblems(solutionsDir) {
+		t.Error(p)
+	}
+}
+
+func TestSolutionProblems(t *testing.T) {
+	dir := writeSolutions(t, map[string]string{
+		"00-start/ex1-wait.go":    "var wg sync.WaitGroup\nwg.Go(work)\nwg.Wait()",
+		"01-later/ex1-chan.go":    "x := 1\nch := make(chan int)\n_ = ch",
+		"04-deep/ex1-select.go":   "select {\ncase <-ctx.Done():\n}",
+		"04-deep/ex2-broken.go":   "x := ",
+		"06-mastery/ex1-group.go": "var g errgroup.Group",
+	})
+	got := solutionProblems(dir)
+	want := []string{
+		filepath.Join("01-later", "ex1-chan.go") + ", line 2 uses " + channels + ", which notebook 02 introduces",
+		filepath.Join("04-deep", "ex2-broken.go") + " does not parse as a cell",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i, w := range want {
+		if !strings.Contains(got[i], w) {
+			t.Errorf("problem %d = %q, want it to contain %q", i+1, got[i], w)
+		}
 	}
 }
