@@ -156,8 +156,16 @@ func constructsIn(src string, chans map[string]bool) ([]use, error) {
 				_, ok := e.Args[0].(*ast.ChanType)
 				return ok
 			}
+			// ctx.Done(), time.After(d), time.Tick(d).
 			if sel, ok := e.Fun.(*ast.SelectorExpr); ok {
-				return sel.Sel.Name == "Done" || sel.Sel.Name == "After" || sel.Sel.Name == "Tick"
+				q, _ := sel.X.(*ast.Ident)
+				switch {
+				case q == nil:
+				case sel.Sel.Name == "Done":
+					return strings.HasSuffix(strings.ToLower(q.Name), "ctx")
+				case sel.Sel.Name == "After" || sel.Sel.Name == "Tick":
+					return packageOf(q.Name, imports) == "time"
+				}
 			}
 		}
 		return false
@@ -339,6 +347,8 @@ func TestConstructsIn(t *testing.T) {
 		{"range over a channel of an earlier cell", "for v := range results {\n\tfmt.Println(v)\n}", []string{channels}},
 		{"range over a slice", "for v := range []int{1} {\n\tfmt.Println(v)\n}", nil},
 		{"range over ctx.Done()", "for range ctx.Done() {\n}", []string{channels}},
+		{"range over another Done()", "for range task.Done() {\n}", nil},
+		{"a channel from time.After", "c := time.After(d)\nfor range c {\n}", []string{timeAfter, channels}},
 		{"select", "select {}", []string{selectStmt}},
 		{"time.After and ticker", "<-time.After(d)\nt := time.NewTicker(d)\nvar tk *time.Ticker\nfor range time.Tick(d) {\n}",
 			[]string{channels, timeAfter, ticker, ticker, channels, ticker}},
