@@ -488,7 +488,9 @@ func TestExercisesCheckFixtures(t *testing.T) {
 		// A statement-only cell between exercise and check does not run;
 		// the cell after the last check does not run either.
 		"01-good.ipynb": fixture(`:fmt.Println("hello")`, doubleStart, `:panic("statements only: not needed")`,
-			doubleCheck, `:panic("after the last check")`),
+			doubleCheck, "exercise ex2-guess:var guess = 0",
+			"check ex2-guess:if exercise.Check(\"ex2-guess\", guess == 6*7, \"multiply\") {\n\tfmt.Println(\"on\")\n}",
+			`:panic("after the last check")`),
 		"02-starts-solved.ipynb":    fixture("exercise ex1-double:"+doubleSolved, doubleCheck),
 		"03-wrong-solution.ipynb":   fixture(doubleStart, doubleCheck),
 		"04-start-fails.ipynb":      fixture("exercise ex1-double:func double(x int) int { return y }", doubleCheck),
@@ -496,6 +498,7 @@ func TestExercisesCheckFixtures(t *testing.T) {
 	}
 	solutions := writeSolutions(t, map[string]string{
 		"01-good/ex1-double.go":             doubleSolved,
+		"01-good/ex2-guess.go":              "var guess = 42",
 		"02-starts-solved/ex1-double.go":    doubleSolved,
 		"03-wrong-solution/ex1-double.go":   "func double(x int) int {\n\treturn x + 1\n}",
 		"04-start-fails/ex1-double.go":      doubleSolved,
