@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"text/tabwriter"
+	"unicode"
 
 	"asyncgo/kernel/notebook"
 )
@@ -27,7 +28,7 @@ const (
 var codeFence = regexp.MustCompile("^\\s*(```|~~~)")
 
 // proseWords counts the words of a markdown cell's prose, leaving out
-// fenced code blocks.
+// fenced code blocks and markup that is no word (#, -, |, ---).
 func proseWords(md string) int {
 	n, inCode := 0, false
 	for _, line := range strings.Split(md, "\n") {
@@ -35,8 +36,13 @@ func proseWords(md string) int {
 			inCode = !inCode
 			continue
 		}
-		if !inCode {
-			n += len(strings.Fields(line))
+		if inCode {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+				n++
+			}
 		}
 	}
 	return n
@@ -196,6 +202,7 @@ func TestProseWords(t *testing.T) {
 		{"Before\n```go\nx := 1\nfmt.Println(x)\n```\nafter `inline code` here", 5},
 		{"~~~\nnot prose\n~~~\nprose", 1},
 		{"  ```\nan indented fence\n  ```", 0},
+		{"- a list\n- | table | 2 |\n---\n**bold** 3.5 ms", 7},
 	} {
 		if got := proseWords(tt.md); got != tt.want {
 			t.Errorf("proseWords(%q) = %d, want %d", tt.md, got, tt.want)
