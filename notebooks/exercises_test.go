@@ -317,17 +317,21 @@ func prepareRun(name string, nb *notebook.Notebook, exs []*courseExercise, solut
 }
 
 // verdicts returns the check results a cell's outputs show, by exercise
-// name.
-func verdicts(c *notebook.Cell) map[string][]bool {
+// name, and the text of the checks that said wrong (passed or not).
+func verdicts(c *notebook.Cell, wrong bool) (map[string][]bool, []string) {
 	v := map[string][]bool{}
+	var texts []string
 	for _, o := range c.Outputs {
 		m, _ := o.Metadata[exercise.MetadataKey].(map[string]any)
 		name, _ := m["name"].(string)
 		if passed, ok := m["passed"].(bool); ok {
 			v[name] = append(v[name], passed)
+			if text, _ := o.Data["text/plain"].(string); passed == wrong {
+				texts = append(texts, strings.TrimSpace(text))
+			}
 		}
 	}
-	return v
+	return v, texts
 }
 
 // jobs is how many notebooks the exercise runs execute at a time, each
@@ -409,12 +413,14 @@ func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.No
 		}
 		for _, e := range r.exs {
 			for _, c := range e.checks {
-				got := verdicts(ran.Cells[c])[e.name]
+				all, texts := verdicts(ran.Cells[c], !want)
+				got := all[e.name]
 				switch {
 				case len(got) == 0:
 					problems = append(problems, fmt.Sprintf("%s %s: cell %d showed no check of %q", r.notebook, variant, c+1, e.name))
 				case slices.Contains(got, !want):
-					problems = append(problems, fmt.Sprintf("%s: cell %d, the check of %q %s", r.notebook, c+1, e.name, say))
+					problems = append(problems, fmt.Sprintf("%s: cell %d, the check of %q %s: %s",
+						r.notebook, c+1, e.name, say, strings.Join(texts, "; ")))
 				}
 			}
 		}
@@ -590,7 +596,7 @@ func TestExercisesCheckFixtures(t *testing.T) {
 		`02-starts-solved.ipynb: cell 2, the check of "ex1-double" passes on the starting code`,
 		`04-start-fails.ipynb as committed: cell 1 failed: CompileError: `,
 		`05-check-shows-none.ipynb as committed: cell 2 showed no check of "ex1-double"`,
-		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution`,
+		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution: ✘ ex1-double: not yet (got 22). Hint: multiply by two`,
 		`05-check-shows-none.ipynb with the reference solutions: cell 2 showed no check of "ex1-double"`,
 	}
 	if len(problems) != len(want) {
