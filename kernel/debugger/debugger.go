@@ -46,6 +46,10 @@ type Config struct {
 type Debugger struct {
 	cfg Config
 
+	// bpMu orders the breakpoints sent to delve: held while a run's
+	// initial breakpoints or a frontend's setBreakpoints go out.
+	bpMu sync.Mutex
+
 	mu          sync.Mutex
 	seq         int                        // seq of messages to the frontend
 	started     bool                       // between attach and disconnect
@@ -268,6 +272,8 @@ func (d *Debugger) setBreakpoints(ctx context.Context, req *Message) (any, *Mess
 	if json.Unmarshal(req.Arguments, &a) != nil || a.Source.Path == "" {
 		return nil, nil, errors.New("setBreakpoints needs arguments {\"source\": {\"path\": ...}, \"breakpoints\": [...]}")
 	}
+	d.bpMu.Lock()
+	defer d.bpMu.Unlock()
 	d.mu.Lock()
 	if len(a.Breakpoints) == 0 {
 		delete(d.breakpoints, a.Source.Path)
@@ -430,9 +436,16 @@ func (d *Debugger) Run(ctx context.Context, p Program) (int, error) {
 	defer func() {
 		d.mu.Lock()
 		d.run = nil
+		stopped := slices.Sorted(maps.Keys(d.stopped))
 		clear(d.stopped)
 		d.mu.Unlock()
 		a.close()
+		if len(stopped) > 0 {
+			// The frontend still shows the run stopped: tell it that
+			// it is not, as the run ended (an interrupt, say).
+			body, _ := json.Marshal(map[string]any{"threadId": stopped[0], "allThreadsContinued": true})
+			d.cfg.Events(d.stamp(&Message{Type: "event", Event: "continued", Body: body}))
+		}
 	}()
 
 	if _, err := a.succeed(ctx, "initialize", map[string]any{
@@ -455,14 +468,8 @@ func (d *Debugger) Run(ctx context.Context, p Program) (int, error) {
 	if _, err := a.succeed(ctx, "launch", launch); err != nil {
 		return -1, fmt.Errorf("%w: %s", err, strings.TrimSpace(a.stderr.String()))
 	}
-	d.mu.Lock()
-	bps := slices.Collect(maps.Values(d.breakpoints))
-	d.run = a
-	d.mu.Unlock()
-	for _, args := range bps {
-		if _, err := a.succeed(ctx, "setBreakpoints", args); err != nil {
-			return -1, err
-		}
+	if err := d.attachRun(ctx, a); err != nil {
+		return -1, err
 	}
 	if _, err := a.succeed(ctx, "configurationDone", nil); err != nil {
 		return -1, err
@@ -477,6 +484,24 @@ func (d *Debugger) Run(ctx context.Context, p Program) (int, error) {
 	code := d.exitCode
 	d.mu.Unlock()
 	return code, nil
+}
+
+// attachRun makes a the running program's delve and gives it the kept
+// breakpoints; setBreakpoints requests wait meanwhile, so none is lost or
+// overwritten by an older one.
+func (d *Debugger) attachRun(ctx context.Context, a *adapter) error {
+	d.bpMu.Lock()
+	defer d.bpMu.Unlock()
+	d.mu.Lock()
+	bps := slices.Collect(maps.Values(d.breakpoints))
+	d.run = a
+	d.mu.Unlock()
+	for _, args := range bps {
+		if _, err := a.succeed(ctx, "setBreakpoints", args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // event handles one event of delve's; it reports whether the session

@@ -342,6 +342,13 @@ func TestCancelWhileStoppedLeavesNothing(t *testing.T) {
 					t.Errorf("process %d (%s) outlived the cancelled run", pid, comm(pid))
 				}
 			}
+			// The frontend learns that nothing is stopped any more.
+			if ev := f.waitEvent("continued"); ev["allThreadsContinued"] != true {
+				t.Errorf("continued event after the run = %v, want allThreadsContinued", ev)
+			}
+			if info := f.request("debugInfo", nil); len(info["stoppedThreads"].([]any)) != 0 {
+				t.Errorf("stoppedThreads after the run = %v, want none", info["stoppedThreads"])
+			}
 		})
 	}
 }

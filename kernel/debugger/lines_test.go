@@ -34,8 +34,9 @@ func TestPointLines(t *testing.T) {
 
 // TestBreakInEarlierCell builds a program the way the kernel does (kernel/cell
 // generates it from two cells), points its //line directives at the cell
-// files, and stops in a function the first cell declared, called from the
-// second: the stack shows both cells' own files and lines.
+// files, stops in the second cell and steps into the function the first
+// cell declared, and out again: the stack shows both cells' own files and
+// lines.
 func TestBreakInEarlierCell(t *testing.T) {
 	f := newFrontend(t, dlvPath(t))
 	first := "func add(a, b int) int {\n\tsum := a + b\n\treturn sum\n}\n"
@@ -69,7 +70,7 @@ func TestBreakInEarlierCell(t *testing.T) {
 	if strings.Contains(string(src), "//line cell") {
 		t.Fatalf("cell names left in the debug program:\n%s", src)
 	}
-	f.request("setBreakpoints", map[string]any{"source": map[string]any{"path": paths["cellfirst"]},
+	f.request("setBreakpoints", map[string]any{"source": map[string]any{"path": paths["cellsecond"]},
 		"breakpoints": []any{map[string]any{"line": 3}}})
 	f.request("configurationDone", nil)
 
@@ -92,21 +93,47 @@ func TestBreakInEarlierCell(t *testing.T) {
 	go func() { _, err := f.d.Run(ctx, debugger.Program{Path: bin, Stdout: &out}); done <- err }()
 
 	stop := f.waitEvent("stopped")
-	st := f.request("stackTrace", map[string]any{"threadId": stop["threadId"], "levels": 2})
-	frames := st["stackFrames"].([]any)
-	for i, want := range []struct {
+	thread := stop["threadId"]
+	type at struct {
 		cell string
 		line float64
-	}{{"cellfirst", 3}, {"cellsecond", 3}} {
-		fr := frames[i].(map[string]any)
-		if path := fr["source"].(map[string]any)["path"]; path != paths[want.cell] || fr["line"] != want.line {
-			t.Errorf("frame %d at %v:%v, want %s:%v (%s)", i, path, fr["line"], paths[want.cell], want.line, want.cell)
-		}
 	}
-	if got := f.locals(frames[0].(map[string]any))["sum"]; got != "5" {
+	// expect checks the innermost frames of the stopped goroutine.
+	expect := func(step string, want ...at) map[string]any {
+		t.Helper()
+		st := f.request("stackTrace", map[string]any{"threadId": thread, "levels": len(want)})
+		frames := st["stackFrames"].([]any)
+		for i, w := range want {
+			fr := frames[i].(map[string]any)
+			if path := fr["source"].(map[string]any)["path"]; path != paths[w.cell] || fr["line"] != w.line {
+				t.Errorf("%s: frame %d at %v:%v, want %s:%v (%s)", step, i, path, fr["line"], paths[w.cell], w.line, w.cell)
+			}
+		}
+		return frames[0].(map[string]any)
+	}
+	expect("breakpoint", at{"cellsecond", 3})
+	for _, step := range []struct {
+		command string
+		want    []at
+	}{
+		// Unoptimised, a call stops first on the func line.
+		{"stepIn", []at{{"cellfirst", 1}, {"cellsecond", 3}}},
+		{"next", []at{{"cellfirst", 2}, {"cellsecond", 3}}},
+		{"next", []at{{"cellfirst", 3}, {"cellsecond", 3}}},
+	} {
+		f.request(step.command, map[string]any{"threadId": thread})
+		if got := f.waitEvent("stopped")["reason"]; got != "step" {
+			t.Errorf("%s stopped for %v, want step", step.command, got)
+		}
+		expect(step.command, step.want...)
+	}
+	if got := f.locals(expect("next", at{"cellfirst", 3}))["sum"]; got != "5" {
 		t.Errorf("sum = %q, want 5", got)
 	}
-	f.request("continue", map[string]any{"threadId": stop["threadId"]})
+	f.request("stepOut", map[string]any{"threadId": thread})
+	f.waitEvent("stopped")
+	expect("stepOut", at{"cellsecond", 3})
+	f.request("continue", map[string]any{"threadId": thread})
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
