@@ -33,6 +33,10 @@ type Config struct {
 	Dir string
 	// Seed is the hashSeed of cell file names; DefaultSeed when zero.
 	Seed uint32
+	// GoroutineLabel is the key of the pprof label (runtime/pprof) whose
+	// value names a goroutine in the threads list, as in
+	// "[Go 7 careful] main.main.func1"; none when empty.
+	GoroutineLabel string
 	// Events receives each event for the frontend: the content of a
 	// debug_event message. It is called from one goroutine at a time, in
 	// order, and must not call the Debugger's methods.
@@ -460,8 +464,12 @@ func (d *Debugger) Run(ctx context.Context, p Program) (int, error) {
 			env[k] = v
 		}
 	}
+	// The threads list shows the program's goroutines, not the runtime's.
 	launch := map[string]any{"mode": "exec", "program": p.Path, "args": p.Args, "env": env,
-		"outputMode": "remote", "stopOnEntry": false}
+		"outputMode": "remote", "stopOnEntry": false, "hideSystemGoroutines": true}
+	if d.cfg.GoroutineLabel != "" {
+		launch["showPprofLabels"] = []string{d.cfg.GoroutineLabel}
+	}
 	if p.Dir != "" {
 		launch["cwd"] = p.Dir
 	}

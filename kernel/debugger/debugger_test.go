@@ -43,7 +43,7 @@ type frontend struct {
 
 func newFrontend(t *testing.T, dlv string) *frontend {
 	f := &frontend{t: t, events: make(chan debugger.Message, 1000)}
-	d, err := debugger.New(debugger.Config{Dlv: dlv, Dir: t.TempDir(), Events: func(b []byte) {
+	d, err := debugger.New(debugger.Config{Dlv: dlv, Dir: t.TempDir(), GoroutineLabel: "name", Events: func(b []byte) {
 		var m debugger.Message
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Errorf("debug_event content %s: %v", b, err)
@@ -118,15 +118,21 @@ func (f *frontend) waitEvent(name string) map[string]any {
 	}
 }
 
-// twoWaiters is a cell: two goroutines wait for main, which sets x.
+// twoWaiters is a cell: two goroutines, labelled with their names, wait
+// for main, which sets x.
 const twoWaiters = `results := make(chan int)
 release := make(chan bool)
+var ready sync.WaitGroup
 for w := 1; w <= 2; w++ {
+	ready.Add(1)
 	go func() {
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("name", fmt.Sprint("waiter", w))))
+		ready.Done()
 		<-release
 		results <- w * 10
 	}()
 }
+ready.Wait()
 x := 1
 x++
 close(release)
@@ -138,7 +144,8 @@ fmt.Println("total", <-results+<-results+x)
 func build(t *testing.T, cellPath, code string) string {
 	t.Helper()
 	dir := t.TempDir()
-	src := "package main\n\nimport (\n\t\"fmt\"\n\t\"time\"\n)\n\nvar _, _ = fmt.Print, time.Sleep\n\n" +
+	src := "package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"runtime/pprof\"\n\t\"sync\"\n\t\"time\"\n)\n\n" +
+		"var _, _, _, _ = context.Background, fmt.Print, pprof.Do, time.Sleep\n\ntype _ sync.WaitGroup\n\n" +
 		"func main() {\n//line " + cellPath + ":1:1\n" + code + "}\n"
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -227,7 +234,7 @@ func (f *frontend) locals(frame map[string]any) map[string]string {
 }
 
 func TestStepThroughGoroutines(t *testing.T) {
-	f, path, out, done := start(t, context.Background(), twoWaiters, 10)
+	f, path, out, done := start(t, context.Background(), twoWaiters, 15)
 
 	stop := f.waitEvent("stopped")
 	if stop["reason"] != "breakpoint" {
@@ -240,20 +247,25 @@ func TestStepThroughGoroutines(t *testing.T) {
 		t.Errorf("debugInfo while stopped = %v, want isStarted and stoppedThreads with %v", info, thread)
 	}
 
-	var waiting int
+	// The threads are the program's three goroutines, the waiters
+	// named by their label.
+	var names []string
 	for _, th := range f.request("threads", nil)["threads"].([]any) {
-		if strings.Contains(th.(map[string]any)["name"].(string), "main.main.func1") {
-			waiting++
+		names = append(names, th.(map[string]any)["name"].(string))
+	}
+	for _, want := range []string{"main.main (Thread", " waiter1] main.main.func1", " waiter2] main.main.func1"} {
+		if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, want) }) {
+			t.Errorf("threads %q: none has %q", names, want)
 		}
 	}
-	if waiting != 2 {
-		t.Errorf("threads show %d goroutines in the cell's func literal, want 2", waiting)
+	if len(names) != 3 {
+		t.Errorf("threads %q, want the program's 3 goroutines only", names)
 	}
 
 	frame := f.topFrame(thread)
 	src := frame["source"].(map[string]any)["path"]
-	if src != path || frame["line"] != 10.0 {
-		t.Errorf("stopped at %v:%v, want %s:10 (the dumped cell's line)", src, frame["line"], path)
+	if src != path || frame["line"] != 15.0 {
+		t.Errorf("stopped at %v:%v, want %s:15 (the dumped cell's line)", src, frame["line"], path)
 	}
 	if got := f.locals(frame)["x"]; got != "1" {
 		t.Errorf("x = %q at the breakpoint, want 1", got)
@@ -269,8 +281,8 @@ func TestStepThroughGoroutines(t *testing.T) {
 		t.Errorf("stopped for %v after next, want step", stop["reason"])
 	}
 	frame = f.topFrame(stop["threadId"].(float64))
-	if frame["line"] != 11.0 {
-		t.Errorf("next went to line %v, want 11", frame["line"])
+	if frame["line"] != 16.0 {
+		t.Errorf("next went to line %v, want 16", frame["line"])
 	}
 	if got := f.locals(frame)["x"]; got != "2" {
 		t.Errorf("x = %q after next, want 2", got)
