@@ -60,6 +60,7 @@ type Debugger struct {
 	breakpoints map[string]json.RawMessage // source path → setBreakpoints arguments
 	stopped     map[int]bool               // stopped thread ids
 	run         *adapter                   // the program running under delve, or nil
+	running     bool                       // a Run is under way
 	exitCode    int                        // from the run's exited event
 }
 
@@ -421,11 +422,18 @@ type Program struct {
 // only once both are gone. One program runs at a time.
 func (d *Debugger) Run(ctx context.Context, p Program) (int, error) {
 	d.mu.Lock()
-	if d.run != nil {
+	if d.running {
 		d.mu.Unlock()
 		return -1, errors.New("debugger: a cell is already running under delve")
 	}
+	d.running = true
+	d.exitCode = -1 // until delve reports the exit
 	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.running = false
+		d.mu.Unlock()
+	}()
 
 	terminated := make(chan struct{})
 	var once sync.Once
