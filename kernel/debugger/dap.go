@@ -35,24 +35,26 @@ type Message struct {
 	Body json.RawMessage `json:"body,omitempty"`
 }
 
-// MarshalJSON writes m with only the fields its type has: "success" only
-// in responses.
+// MarshalJSON writes m with only the fields its type has: "success" and
+// "request_seq" (also when 0, as JupyterLab's first request is) only in
+// responses.
 func (m *Message) MarshalJSON() ([]byte, error) {
 	type wire struct {
 		Seq        int             `json:"seq"`
 		Type       string          `json:"type"`
 		Command    string          `json:"command,omitempty"`
 		Arguments  json.RawMessage `json:"arguments,omitempty"`
-		RequestSeq int             `json:"request_seq,omitempty"`
+		RequestSeq *int            `json:"request_seq,omitempty"`
 		Success    *bool           `json:"success,omitempty"`
 		Message    string          `json:"message,omitempty"`
 		Event      string          `json:"event,omitempty"`
 		Body       json.RawMessage `json:"body,omitempty"`
 	}
 	w := wire{Seq: m.Seq, Type: m.Type, Command: m.Command, Arguments: m.Arguments,
-		RequestSeq: m.RequestSeq, Message: m.Message, Event: m.Event, Body: m.Body}
+		Message: m.Message, Event: m.Event, Body: m.Body}
 	if m.Type == "response" {
 		w.Success = &m.Success
+		w.RequestSeq = &m.RequestSeq
 	}
 	return json.Marshal(w)
 }

@@ -172,6 +172,9 @@ func (d *Debugger) handle(ctx context.Context, req *Message) (body any, fwd *Mes
 		return d.setBreakpoints(ctx, req)
 	case "threads":
 		return d.forwardOr(ctx, req, map[string]any{"threads": []any{}})
+	case "modules":
+		// JupyterLab's kernel sources panel: the cell files.
+		return d.modules()
 	case "inspectVariables":
 		return d.inspectVariables(ctx)
 	case "richInspectVariables":
@@ -245,6 +248,24 @@ func (d *Debugger) debugInfo() any {
 		"richRendering":  false,
 		"exceptionPaths": []string{},
 	}
+}
+
+// modules lists the cell files dumped so far, as DAP modules.
+func (d *Debugger) modules() (any, *Message, error) {
+	files, err := filepath.Glob(filepath.Join(d.cfg.Dir, "*"+CellSuffix))
+	if err != nil {
+		return nil, nil, fmt.Errorf("modules: %w", err)
+	}
+	type module struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+		Path string `json:"path"`
+	}
+	mods := make([]module, len(files))
+	for i, f := range files {
+		mods[i] = module{ID: f, Name: filepath.Base(f), Path: f}
+	}
+	return map[string]any{"modules": mods, "totalModules": len(mods)}, nil, nil
 }
 
 func (d *Debugger) source(req *Message) (any, *Message, error) {

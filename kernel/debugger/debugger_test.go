@@ -77,9 +77,10 @@ func (f *frontend) request(command string, args any) map[string]any {
 // try sends a request and returns its reply, checking the reply's framing.
 func (f *frontend) try(command string, args any) debugger.Message {
 	f.t.Helper()
+	// Like JupyterLab, number requests from 0.
 	f.mu.Lock()
-	f.seq++
 	seq := f.seq
+	f.seq++
 	f.mu.Unlock()
 	req := map[string]any{"seq": seq, "type": "request", "command": command}
 	if args != nil {
@@ -88,9 +89,13 @@ func (f *frontend) try(command string, args any) debugger.Message {
 	b, _ := json.Marshal(req)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	reply := f.d.Handle(ctx, b)
 	var m debugger.Message
-	if err := json.Unmarshal(f.d.Handle(ctx, b), &m); err != nil {
+	if err := json.Unmarshal(reply, &m); err != nil {
 		f.t.Fatalf("%s reply: %v", command, err)
+	}
+	if !bytes.Contains(reply, []byte(`"request_seq":`+strconv.Itoa(seq))) {
+		f.t.Fatalf("%s reply %s has no request_seq %d", command, reply, seq)
 	}
 	if m.Type != "response" || m.RequestSeq != seq || m.Command != command {
 		f.t.Fatalf("%s reply is %+v, want a response to request_seq %d", command, m, seq)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,6 +69,10 @@ func TestDumpCellNamesFilesByHash(t *testing.T) {
 		b, err := os.ReadFile(p)
 		if err != nil || string(b) != code {
 			t.Errorf("%s holds %q (%v), want the cell's code %q", p, b, err, code)
+		}
+		mods := f.request("modules", map[string]any{})["modules"].([]any)
+		if !slices.ContainsFunc(mods, func(m any) bool { return m.(map[string]any)["path"] == p }) {
+			t.Errorf("modules %v do not list %s", mods, p)
 		}
 		src := f.request("source", map[string]any{"source": map[string]any{"path": p}})
 		if src["content"] != code {
