@@ -25,7 +25,8 @@ const CellSuffix = ".go"
 // Config says where a Debugger keeps cell files, which dlv it runs and
 // where its events go.
 type Config struct {
-	// Dlv is the path of delve's dlv command; FindDlv's answer when empty.
+	// Dlv is the path of delve's dlv command; FindDlv("")'s answer when
+	// empty.
 	Dlv string
 	// Dir is the directory of cell files (dumpCell writes them, source
 	// reads them); it must exist. Its path must contain no newline or
@@ -77,7 +78,7 @@ func New(cfg Config) (*Debugger, error) {
 		return nil, fmt.Errorf("debugger: cell directory %q does not exist: create it first", cfg.Dir)
 	}
 	if cfg.Dlv == "" {
-		p, err := FindDlv()
+		p, err := FindDlv("")
 		if err != nil {
 			return nil, err
 		}

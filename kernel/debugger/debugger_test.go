@@ -21,7 +21,7 @@ import (
 // unless GOKERNEL_REQUIRE_DLV=1.
 func dlvPath(t *testing.T) string {
 	t.Helper()
-	p, err := debugger.FindDlv()
+	p, err := debugger.FindDlv("")
 	if err != nil {
 		if os.Getenv("GOKERNEL_REQUIRE_DLV") == "1" {
 			t.Fatal(err)

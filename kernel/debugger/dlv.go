@@ -18,23 +18,28 @@ import (
 	"time"
 )
 
-// FindDlv returns the path of delve's dlv command: the first found on PATH,
-// then in $GOBIN, then in $GOPATH/bin (by default ~/go/bin), where
-// "go install" puts it.
-func FindDlv() (string, error) {
+// FindDlv returns the path of delve's dlv command: the one on PATH, else
+// the one "go install" put in the GOBIN or GOPATH/bin that goCmd (the go
+// command cells build with; "go" when empty) reports.
+func FindDlv(goCmd string) (string, error) {
 	if p, err := exec.LookPath("dlv"); err == nil {
 		return p, nil
 	}
-	var dirs []string
-	if gobin := os.Getenv("GOBIN"); gobin != "" {
-		dirs = append(dirs, gobin)
+	if goCmd == "" {
+		goCmd = "go"
 	}
-	if gopath := os.Getenv("GOPATH"); gopath != "" {
-		for _, p := range filepath.SplitList(gopath) {
+	missing := errors.New("delve (dlv) is not on PATH, in GOBIN or in GOPATH/bin: install it with " + InstallCommand)
+	out, err := exec.Command(goCmd, "env", "GOBIN", "GOPATH").Output()
+	if err != nil {
+		return "", missing
+	}
+	gobin, gopath, _ := strings.Cut(strings.TrimRight(string(out), "\n"), "\n")
+	dirs := []string{strings.TrimSpace(gobin)}
+	if dirs[0] == "" {
+		dirs = nil
+		for _, p := range filepath.SplitList(strings.TrimSpace(gopath)) {
 			dirs = append(dirs, filepath.Join(p, "bin"))
 		}
-	} else if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
 	}
 	for _, d := range dirs {
 		p := filepath.Join(d, "dlv")
@@ -42,12 +47,16 @@ func FindDlv() (string, error) {
 			return p, nil
 		}
 	}
-	return "", errors.New("delve (dlv) is not on PATH, in $GOBIN or in $GOPATH/bin: install it with " +
-		"go install github.com/go-delve/delve/cmd/dlv@" + DlvVersion)
+	return "", missing
 }
 
-// DlvVersion is the delve release the kernel is tested with.
+// DlvVersion is the delve release the kernel is tested with: it builds
+// with, and debugs programs of, Go 1.26 and 1.27.
 const DlvVersion = "v1.27.2"
+
+// InstallCommand installs the tested delve (run it with GOFLAGS empty, so
+// flags meant for cell builds do not reach it).
+const InstallCommand = "go install github.com/go-delve/delve/cmd/dlv@" + DlvVersion
 
 // startTimeout bounds how long dlv may take to dial back to the kernel.
 const startTimeout = 30 * time.Second

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -203,4 +204,34 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
+}
+
+func TestFindDlvLooksWhereGoInstallPuts(t *testing.T) {
+	gopath := t.TempDir()
+	bin := filepath.Join(gopath, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", filepath.Dir(goCommand(t))) // a PATH without dlv
+	t.Setenv("GOBIN", "")
+	t.Setenv("GOPATH", gopath)
+	if p, err := debugger.FindDlv(""); err == nil || !strings.Contains(err.Error(), debugger.InstallCommand) {
+		t.Errorf("FindDlv with no dlv = %q, %v; want an error saying %q", p, err, debugger.InstallCommand)
+	}
+	want := filepath.Join(bin, "dlv")
+	if err := os.WriteFile(want, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := debugger.FindDlv(""); p != want || err != nil {
+		t.Errorf("FindDlv = %q, %v; want %s", p, err, want)
+	}
+}
+
+// goCommand returns the go command the tests run with.
+func goCommand(t *testing.T) string {
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	return p
 }
