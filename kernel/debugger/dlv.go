@@ -106,6 +106,14 @@ func startAdapter(ctx context.Context, dlv string, onEvent func(*Message)) (*ada
 	go func() { c, err := ln.Accept(); ch <- accepted{c, err} }()
 	timer := time.NewTimer(startTimeout)
 	defer timer.Stop()
+	// abandon closes a connection that arrives after the kernel gave up.
+	abandon := func() {
+		go func() {
+			if r := <-ch; r.c != nil {
+				r.c.Close()
+			}
+		}()
+	}
 	select {
 	case r := <-ch:
 		if r.err != nil {
@@ -114,12 +122,15 @@ func startAdapter(ctx context.Context, dlv string, onEvent func(*Message)) (*ada
 		}
 		a.conn = r.c
 	case <-a.waited:
+		abandon()
 		close(a.readDone)
 		return nil, fmt.Errorf("delve exited before connecting: %s", strings.TrimSpace(a.stderr.String()))
 	case <-timer.C:
+		abandon()
 		a.kill()
 		return nil, fmt.Errorf("delve did not connect within %v", startTimeout)
 	case <-ctx.Done():
+		abandon()
 		a.kill()
 		return nil, ctx.Err()
 	}
