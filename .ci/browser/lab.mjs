@@ -11,12 +11,14 @@
 //     from an earlier cell; Shift+Tab shows documentation; the stop button
 //     interrupts a sleeping cell and the kernel still runs cells; the
 //     restart button restarts it; a cell reading with fmt.Scan shows the
-//     input box and gets the typed answer; %help shows its text.
+//     input box and gets the typed answer; %help shows its text;
+//   - with --jupyter, the first notebook exported by jupyter nbconvert
+//     --to html shows every timeline inline with hover titles.
 // Screenshots (light and dark) go to --artifacts.
 //
 // Usage: node lab.mjs --work DIR --artifacts DIR --notebooks A.ipynb,B.ipynb,...
 //                     [--lab .ci/jupyterlab] [--python /usr/bin/python3]
-//                     [--timeout-ms N]
+//                     [--jupyter /usr/bin/jupyter] [--timeout-ms N]
 //
 // The gokernel kernel spec must be on JUPYTER_PATH, and .ci/jupyterlab
 // built (npm ci && npx webpack there).
@@ -135,6 +137,25 @@ class Lab {
 		return (Date.now() - start) / 1000;
 	}
 
+	// settle waits (up to 30 s) until the notebook has drawn an output for
+	// every timeline output in its model, and their pictures have loaded:
+	// JupyterLab renders a notebook's cells a few at a time.
+	async settle() {
+		await this.page.waitForFunction(() => {
+			const w = window.jupyterapp.shell.currentWidget;
+			let want = 0;
+			for (const cell of w.content.widgets) {
+				if (cell.model.type !== 'code') continue;
+				for (const o of cell.model.outputs.toJSON()) {
+					if (o.data && String(o.data['text/html'] || '').includes('data:image/svg+xml')) want++;
+				}
+			}
+			const drawn = [...w.node.querySelectorAll('.jp-OutputArea-output')].filter((o) => o.querySelector('img[src^="data:image/svg+xml"], svg'));
+			const imgs = [...w.node.querySelectorAll('.jp-OutputArea-output img')];
+			return drawn.length >= want && imgs.every((i) => i.complete);
+		}, null, { timeout: 30000, polling: 200 }).catch(() => {});
+	}
+
 	// report describes the current notebook: its cells' trust, errors in
 	// cells not tagged raises-exception, and its timelines, which are the
 	// outputs whose HTML holds an SVG drawing.
@@ -157,7 +178,8 @@ class Lab {
 				}
 				for (const out of cell.node.querySelectorAll('.jp-OutputArea-output')) {
 					const img = out.querySelector('img[src^="data:image/svg+xml"]');
-					if (img && img.complete && img.naturalWidth > 0) r.pictures++;
+					// Drawn as wide as the output area, not at a default 300 px.
+					if (img && img.complete && img.naturalWidth > 0 && img.width > 0.9 * out.clientWidth) r.pictures++;
 					const svg = out.querySelector('svg');
 					if (svg) {
 						r.inline++;
@@ -196,7 +218,7 @@ class Lab {
 				return { r: 255, g: 255, b: 255, a: 1 };
 			};
 			let min = Infinity, measured = 0, sample = '';
-			for (const svg of document.querySelectorAll('.jp-OutputArea-output svg')) {
+			for (const svg of window.jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-OutputArea-output svg')) {
 				const bg = background(svg.parentElement);
 				for (const t of svg.querySelectorAll('text')) {
 					// Labels inside solid bars are drawn on the bar's colour.
@@ -294,11 +316,7 @@ async function main() {
 		return path.basename(f);
 	});
 	fs.writeFileSync(path.join(nbDir, 'learner.ipynb'), JSON.stringify(learnerNotebook(), null, 1));
-	// Every cell in the page, not only those in view, so that the checks
-	// see all outputs.
 	const settings = path.join(args.work, 'settings');
-	fs.mkdirSync(path.join(settings, '@jupyterlab', 'notebook-extension'), { recursive: true });
-	fs.writeFileSync(path.join(settings, '@jupyterlab', 'notebook-extension', 'tracker.jupyterlab-settings'), '{"windowingMode": "none"}');
 
 	const port = await freePort();
 	const token = randomBytes(16).toString('hex');
@@ -336,6 +354,7 @@ async function main() {
 			const kernel = await lab.open(name);
 			if (kernel === 'gokernel') ok(`${name}: kernel ${kernel} started from the notebook's metadata`);
 			else fail(`${name}: the notebook started kernel ${kernel}, not gokernel`);
+			await lab.settle();
 			const fresh = await lab.report();
 			if (fresh.trusted > 0) fail(`${name}: ${fresh.trusted} of ${fresh.code} code cells are trusted on opening; the check needs a notebook nobody ran`);
 			if (fresh.timelines === 0) fail(`${name}: no timeline outputs stored; run it with gokernel run first`);
@@ -348,6 +367,7 @@ async function main() {
 			}
 
 			const seconds = await lab.runAll();
+			await lab.settle();
 			const after = await lab.report();
 			if (after.unexpected.length) fail(`${name}: unexpected errors after Run All:\n  ${after.unexpected.join('\n  ')}`);
 			else ok(`${name}: Run All ran ${after.code} code cells in ${seconds.toFixed(1)} s with no unexpected error`);
@@ -362,7 +382,8 @@ async function main() {
 				else ok(`${name} (${label}): lowest contrast of ${c.measured} timeline texts ${c.min.toFixed(2)}:1`);
 				if (n === 0) {
 					await page.screenshot({ path: path.join(args.artifacts, `lab-${label}.png`) });
-					const first = page.locator('.jp-OutputArea-output:has(svg)').first();
+					// A cell with its timeline, as the README shows it.
+					const first = page.locator('.jp-CodeCell:has(.jp-OutputArea-output svg)').first();
 					await first.scrollIntoViewIfNeeded();
 					await first.screenshot({ path: path.join(args.artifacts, `lab-timeline-${label}.png`) });
 				}
@@ -447,6 +468,22 @@ async function main() {
 			fail(`restart: ${e.message.split('\n')[0]}`);
 		}
 		await page.screenshot({ path: path.join(args.artifacts, 'lab-learner.png') });
+
+		if (args.jupyter) {
+			const html = path.join(args.work, 'html');
+			await new Promise((resolve, reject) => {
+				const conv = spawn(args.jupyter, ['nbconvert', '--to', 'html', '--output-dir', html, path.join(nbDir, names[0])], { stdio: 'ignore', env });
+				conv.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`jupyter nbconvert --to html exited with status ${code}`))));
+			});
+			const exported = await context.newPage();
+			await exported.goto(`file://${path.join(html, names[0].replace(/\.ipynb$/, '.html'))}`);
+			await exported.waitForLoadState('load');
+			const got = await exported.evaluate(() => [...document.querySelectorAll('svg')].filter((s) => s.querySelector('title')).length);
+			const want = JSON.parse(fs.readFileSync(path.join(nbDir, names[0]), 'utf8')).cells
+				.flatMap((c) => c.outputs || []).filter((o) => o.data && String(o.data['text/html'] || '').includes('data:image/svg+xml')).length;
+			if (got >= want && want > 0) ok(`${names[0]} exported by nbconvert --to html: all ${want} timelines inline with hover titles`);
+			else fail(`${names[0]} exported by nbconvert --to html: ${got} of ${want} timelines inline with hover titles`);
+		}
 		const plugins = consoleErrors.filter((e) => /failed to activate/.test(e));
 		if (plugins.length) fail(`JupyterLab plugins failed to start:\n  ${plugins.join('\n  ')}`);
 	} finally {

@@ -29,6 +29,10 @@ func (s *Stacked) DisplayData() display.Data {
 // frontend shows as a picture, trusted or not: an <img> whose source is
 // the drawing as a data: URL, with alt as its alternative text.
 //
+// The image is as wide as the output area, as the inline SVG is (an
+// <img> of an SVG whose width is a percentage would otherwise be 300
+// pixels wide).
+//
 // A notebook opened fresh is untrusted, so JupyterLab and the classic
 // Notebook sanitize its HTML (and do not show image/svg+xml at all): the
 // <img> stays and shows the drawing in fixed colours. Where the output
@@ -45,7 +49,7 @@ func htmlImage(svg, alt string) string {
 	b.WriteString(escape(strings.TrimSpace(alt)))
 	// The attribute holds the drawing percent-encoded: decoding it gives
 	// the SVG back, which replaces the image in the page.
-	b.WriteString(`" style="max-width:100%" onload="this.outerHTML=decodeURIComponent(this.getAttribute('src').slice(this.getAttribute('src').indexOf(',')+1))">`)
+	b.WriteString(`" width="100%" onload="this.outerHTML=decodeURIComponent(this.getAttribute('src').slice(this.getAttribute('src').indexOf(',')+1))">`)
 	return b.String()
 }
 
