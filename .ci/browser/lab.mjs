@@ -364,6 +364,7 @@ async function main() {
 				const first = page.locator('.jp-OutputArea-output:has(img[src^="data:image/svg+xml"])').first();
 				await first.scrollIntoViewIfNeeded();
 				await page.screenshot({ path: path.join(args.artifacts, 'lab-fresh.png') });
+				await first.screenshot({ path: path.join(args.artifacts, 'lab-fresh-timeline.png') });
 			}
 
 			const seconds = await lab.runAll();

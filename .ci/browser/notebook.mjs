@@ -101,13 +101,15 @@ async function main() {
 				'--disable-background-networking', '--disable-component-update', '--disable-sync'],
 		});
 		const page = await context.newPage();
-		await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`);
+		await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
 		await page.waitForFunction(() => window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel
 			&& Jupyter.notebook.kernel.is_connected(), null, { timeout: 60000 });
 		const kernelName = await page.evaluate(() => Jupyter.notebook.kernel.name);
 		if (kernelName !== 'gokernel') throw new Error(`the notebook started kernel ${kernelName}, not gokernel`);
 
 		// As opened: untrusted, with every stored timeline shown as a picture.
+		await page.waitForFunction(() => [...document.querySelectorAll('.output_subarea img')].every((i) => i.complete),
+			null, { timeout: 15000, polling: 100 }).catch(() => {});
 		const fresh = await page.evaluate(() => {
 			let timelines = 0;
 			for (const c of Jupyter.notebook.get_cells()) {
@@ -117,7 +119,7 @@ async function main() {
 				}
 			}
 			const imgs = [...document.querySelectorAll('.output_subarea img[src^="data:image/svg+xml"]')];
-			return { trusted: Jupyter.notebook.trusted, timelines, pictures: imgs.filter((i) => i.complete && i.naturalWidth > 0).length };
+			return { trusted: Jupyter.notebook.trusted, timelines, pictures: imgs.filter((i) => i.complete && i.naturalWidth > 0 && i.width > 0.9 * i.parentElement.clientWidth).length };
 		});
 		const freshFailures = [];
 		if (fresh.trusted) freshFailures.push('the notebook opened trusted; the check needs one nobody ran here');
