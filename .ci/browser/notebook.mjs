@@ -6,6 +6,11 @@
 // raises-exception, and at least one timeline is drawn as inline SVG with
 // hover titles. It keeps a screenshot.
 //
+// Before running, it checks the notebook as opened: untrusted (this
+// server has no signatures), every timeline stored in it must show as a
+// picture. Give it a notebook nobody ran in a browser, with the outputs
+// of the current code (gokernel run -o DIR writes one).
+//
 // Usage: node notebook.mjs --notebook FILE --work DIR --screenshot PNG
 //                          [--jupyter /usr/bin/jupyter] [--timeout-ms N]
 //                          [--pages DIR]
@@ -79,8 +84,11 @@ async function main() {
 	const port = await freePort();
 	const token = randomBytes(16).toString('hex');
 	const log = fs.openSync(path.join(args.work, 'server.log'), 'w');
+	// A data directory of its own: no notebook signatures, so the notebook
+	// opens untrusted, as after a fresh clone.
+	const env = { ...process.env, JUPYTER_DATA_DIR: path.join(args.work, 'data'), JUPYTER_RUNTIME_DIR: path.join(args.work, 'runtime') };
 	const server = spawn(args.jupyter, ['notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`,
-		`--NotebookApp.token=${token}`, `--notebook-dir=${nbDir}`], { stdio: ['ignore', log, log], env: process.env });
+		`--NotebookApp.token=${token}`, `--notebook-dir=${nbDir}`], { stdio: ['ignore', log, log], env });
 	let context;
 	try {
 		await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, 60000);
@@ -93,11 +101,30 @@ async function main() {
 				'--disable-background-networking', '--disable-component-update', '--disable-sync'],
 		});
 		const page = await context.newPage();
-		await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`);
+		await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
 		await page.waitForFunction(() => window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel
 			&& Jupyter.notebook.kernel.is_connected(), null, { timeout: 60000 });
 		const kernelName = await page.evaluate(() => Jupyter.notebook.kernel.name);
 		if (kernelName !== 'gokernel') throw new Error(`the notebook started kernel ${kernelName}, not gokernel`);
+
+		// As opened: untrusted, with every stored timeline shown as a picture.
+		await page.waitForFunction(() => [...document.querySelectorAll('.output_subarea img')].every((i) => i.complete),
+			null, { timeout: 15000, polling: 100 }).catch(() => {});
+		const fresh = await page.evaluate(() => {
+			let timelines = 0;
+			for (const c of Jupyter.notebook.get_cells()) {
+				for (const o of (c.output_area && c.output_area.outputs) || []) {
+					const html = o.data && o.data['text/html'];
+					if (html && String(html).includes('data:image/svg+xml')) timelines++;
+				}
+			}
+			const imgs = [...document.querySelectorAll('.output_subarea img[src^="data:image/svg+xml"]')];
+			return { trusted: Jupyter.notebook.trusted, timelines, pictures: imgs.filter((i) => i.complete && i.naturalWidth > 0 && i.width > 0.9 * i.parentElement.clientWidth).length };
+		});
+		const freshFailures = [];
+		if (fresh.trusted) freshFailures.push('the notebook opened trusted; the check needs one nobody ran here');
+		if (fresh.pictures < fresh.timelines) freshFailures.push(`opened untrusted, ${fresh.pictures} of ${fresh.timelines} stored timelines show as pictures`);
+		console.log(`${name}: opened untrusted, ${fresh.pictures} of ${fresh.timelines} stored timelines show as pictures`);
 
 		// Run every cell from the menu, as a learner would.
 		await page.click('#celllink');
@@ -129,7 +156,7 @@ async function main() {
 		await page.screenshot({ path: args.screenshot, fullPage: true });
 		if (args.pages) await savePages(page, args.pages);
 		console.log(`${name}: ${report.code} code cells ran in ${(elapsed / 1000).toFixed(1)} s; ${report.svgs} inline SVG outputs (${report.titled} with hover titles); screenshot ${args.screenshot}`);
-		const failures = [];
+		const failures = [...freshFailures];
 		if (report.unexpected.length) failures.push(`unexpected errors:\n  ${report.unexpected.join('\n  ')}`);
 		if (report.titled === 0) failures.push('no timeline SVG with hover titles was drawn');
 		if (failures.length) throw new Error(failures.join('\n'));

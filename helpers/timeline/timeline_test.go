@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -403,8 +404,28 @@ func TestDisplayData(t *testing.T) {
 		"timeline": {tl.DisplayData().MIME, tl.SVG(), tl.Text()},
 		"stacked":  {st.DisplayData().MIME, st.SVG(), st.Text()},
 	} {
-		if tc.data["image/svg+xml"] != tc.svg || tc.data["text/plain"] != tc.text || len(tc.data) != 2 {
-			t.Errorf("%s: DisplayData has MIME types %v; want the SVG and text renderings", name, keys(tc.data))
+		if tc.data["text/plain"] != tc.text || len(tc.data) != 2 {
+			t.Errorf("%s: DisplayData has MIME types %v; want text/html and the text rendering", name, keys(tc.data))
+		}
+		html, _ := tc.data["text/html"].(string)
+		const prefix = `<img src="data:image/svg+xml;charset=utf-8,`
+		rest, ok := strings.CutPrefix(html, prefix)
+		end := strings.IndexByte(rest, '"')
+		if !ok || end < 0 {
+			t.Errorf("%s: text/html does not start with %s...\": %.80s", name, prefix, html)
+			continue
+		}
+		// The data URL decodes to the SVG drawing, and holds nothing that
+		// would end the attribute or the URL early.
+		if svg, err := url.PathUnescape(rest[:end]); err != nil || svg != strings.TrimSpace(tc.svg) {
+			t.Errorf("%s: the image's data URL does not decode to the SVG drawing (err %v)", name, err)
+		}
+		if strings.ContainsAny(rest[:end], "<>&#\n") {
+			t.Errorf("%s: the data URL holds characters that HTML or the URL parser would change", name)
+		}
+		// Trusted, the image puts the SVG itself in its place.
+		if !strings.Contains(rest[end:], `onload="this.outerHTML=decodeURIComponent(`) {
+			t.Errorf("%s: the image does not replace itself with the inline SVG: %s", name, rest[end:])
 		}
 	}
 }

@@ -115,8 +115,8 @@ func TestLastExpressionValues(t *testing.T) {
 	if len(e.Outputs) != 1 {
 		t.Fatalf("timeline outputs %v", outputTypes(e))
 	}
-	if _, ok := content(t, e.Outputs[0])["data"].(map[string]any)["image/svg+xml"]; !ok {
-		t.Errorf("a timeline value is not shown as SVG")
+	if html, _ := content(t, e.Outputs[0])["data"].(map[string]any)["text/html"].(string); !strings.Contains(html, "data:image/svg+xml") {
+		t.Errorf("a timeline value is not shown as an SVG picture: text/html %.80q", html)
 	}
 }
 
@@ -237,7 +237,7 @@ func TestNbconvertExecutesNotebook(t *testing.T) {
 		t.Fatalf("nbconvert failed: %v\n%s", err, log)
 	}
 	cells := nb["cells"].([]any)
-	wantMIME := []string{"", "text/plain", "image/svg+xml", "text/markdown", "image/svg+xml"}
+	wantMIME := []string{"", "text/plain", "image/svg+xml", "text/markdown", "text/html"}
 	for i, c := range cells {
 		outputs := c.(map[string]any)["outputs"].([]any)
 		if len(outputs) == 0 {
