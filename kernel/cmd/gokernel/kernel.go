@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"asyncgo/kernel/channel"
 	"asyncgo/kernel/jupyter"
 	"asyncgo/kernel/server"
 )
@@ -40,7 +42,17 @@ func runKernel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "gokernel kernel: GOKERNEL_OUTPUT_LIMIT: %v\n", err)
 		return 2
 	}
-	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit})
+	maxMessage, err := sizeEnv(channel.MaxMessageEnv, channel.DefaultMaxMessage)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
+		return 2
+	}
+	maxCell, err := sizeEnv(server.MaxCellEnv, server.DefaultMaxCell)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
+		return 2
+	}
+	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit, MaxMessage: maxMessage, MaxCell: maxCell})
 	if err != nil {
 		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
 		return 1
@@ -67,4 +79,18 @@ func runKernel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
+}
+
+// sizeEnv reads a size (such as "256MiB") from the environment variable
+// name; unset means def.
+func sizeEnv(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if strings.TrimSpace(v) == "" {
+		return def, nil
+	}
+	n, err := outputLimit(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return n, nil
 }

@@ -358,7 +358,8 @@ func TestIsComplete(t *testing.T) {
 
 func TestHistory(t *testing.T) {
 	k := startKernel(t, "tcp")
-	cells := []string{`fmt.Println("a")`, `fmt.Println("b")`, `x := 1; fmt.Println(x)`}
+	cells := []string{`fmt.Println("a")`, `fmt.Println("b")`, `40 + 2`}
+	outputs := map[string]any{cells[0]: nil, cells[1]: nil, cells[2]: "42"}
 	for _, c := range cells {
 		k.exec(c)
 	}
@@ -366,20 +367,40 @@ func TestHistory(t *testing.T) {
 		req  map[string]any
 		want []string
 	}{
-		{map[string]any{"hist_access_type": "tail", "n": 2, "output": false, "raw": true}, cells[1:]},
-		{map[string]any{"hist_access_type": "range", "session": 0, "start": 1, "stop": 3, "output": false, "raw": true}, cells[:2]},
-		{map[string]any{"hist_access_type": "search", "pattern": "*Println(\"*", "n": 10, "output": false, "raw": true}, cells[:2]},
+		{map[string]any{"hist_access_type": "tail", "n": 2, "raw": true}, cells[1:]},
+		{map[string]any{"hist_access_type": "range", "session": 0, "start": 1, "stop": 3, "raw": true}, cells[:2]},
+		{map[string]any{"hist_access_type": "range", "session": 1, "start": 3, "stop": 4, "raw": true}, cells[2:]},
+		{map[string]any{"hist_access_type": "search", "pattern": "*Println(\"*", "n": 10, "raw": true}, cells[:2]},
+		{map[string]any{"hist_access_type": "search", "pattern": "40*", "raw": true}, cells[2:]},
 	}
 	for _, tt := range tests {
-		c := k.request(client.Shell, "history_request", tt.req)
-		hist, _ := c["history"].([]any)
-		var got []string
-		for _, h := range hist {
-			row := h.([]any)
-			got = append(got, row[2].(string))
-		}
-		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("history %v = %q, want %q", tt.req, got, tt.want)
+		for _, output := range []bool{false, true} {
+			tt.req["output"] = output
+			c := k.request(client.Shell, "history_request", tt.req)
+			hist, _ := c["history"].([]any)
+			var got []string
+			for _, h := range hist {
+				row := h.([]any)
+				if len(row) != 3 {
+					t.Fatalf("history %v: entry %v, want (session, line, input)", tt.req, row)
+				}
+				if !output {
+					got = append(got, row[2].(string))
+					continue
+				}
+				pair, ok := row[2].([]any)
+				if !ok || len(pair) != 2 {
+					t.Fatalf("history %v: entry %v, want (session, line, (input, output))", tt.req, row)
+				}
+				in := pair[0].(string)
+				if pair[1] != outputs[in] {
+					t.Errorf("history %v: output of %q = %#v, want %#v", tt.req, in, pair[1], outputs[in])
+				}
+				got = append(got, in)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("history %v = %q, want %q", tt.req, got, tt.want)
+			}
 		}
 	}
 }
