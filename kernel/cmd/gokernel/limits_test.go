@@ -90,3 +90,22 @@ func BenchmarkLargeCellMemory(b *testing.B) {
 	b.ReportMetric(after[1], "after-50MiB-RSS-MiB")
 	fmt.Printf("kernel RSS: idle %.0f MiB, after a 10 MiB cell %.0f MiB, after a 50 MiB cell %.0f MiB\n", idle, after[0], after[1])
 }
+
+// TestCellsSavedOnWindows: CRLF line endings and a leading byte order mark
+// are accepted, and a raw string loses its carriage returns, as in Go.
+func TestCellsSavedOnWindows(t *testing.T) {
+	k := startKernel(t, "tcp")
+	tests := []struct{ name, code, want string }{
+		{"CRLF raw string", "const s = `a\r\nb`\r\nfmt.Printf(\"%q\\n\", s)\r\n", "\"a\\nb\"\n"},
+		{"byte order mark", "\uFEFFfmt.Println(\"bom\")", "bom\n"},
+		{"both, with a declaration", "\uFEFFfunc twice(s string) string {\r\n\treturn s + s\r\n}\r\nfmt.Println(twice(`x\r\n`))\r\n", "x\nx\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := k.exec(tt.code)
+			if e.Status != "ok" || stdout(e) != tt.want {
+				t.Errorf("status %s %s: %s, stdout %q; want %q", e.Status, e.EName, e.EValue, stdout(e), tt.want)
+			}
+		})
+	}
+}
