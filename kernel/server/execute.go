@@ -163,13 +163,14 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 	}
 	sources := k.sourcesWith(name, req.Code)
 	opts := runner.RunOptions{
-		Args:     prog.Args,
-		Env:      append(prog.Env, WorkspaceEnv+"="+k.ws.Dir()),
-		Grace:    k.cfg.Grace,
-		Stdout:   func(b []byte) { out.stream("stdout", b) },
-		Stderr:   func(b []byte) { out.stream("stderr", b) },
-		Display:  func(f *frame.Message) { out.display(f) },
-		BadFrame: func(err error) { out.badFrame(err) },
+		Args:       prog.Args,
+		Env:        append(prog.Env, WorkspaceEnv+"="+k.ws.Dir()),
+		Grace:      k.cfg.Grace,
+		Supervisor: k.cfg.Supervisor,
+		Stdout:     func(b []byte) { out.stream("stdout", b) },
+		Stderr:     func(b []byte) { out.stream("stderr", b) },
+		Display:    func(f *frame.Message) { out.display(f) },
+		BadFrame:   func(err error) { out.badFrame(err) },
 		NoInput: func() {
 			out.stream("stderr", []byte("gokernel: the program read standard input, but this frontend does not accept input (allow_stdin is false), so the read got end of file.\n"))
 		},

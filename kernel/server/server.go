@@ -53,6 +53,9 @@ type Config struct {
 	// MaxCell bounds the code of one execute_request; 0 means
 	// DefaultMaxCell.
 	MaxCell int
+	// Supervisor is the binary that supervises each cell program (see
+	// runner.RunOptions.Supervisor); gokernel passes itself.
+	Supervisor string
 }
 
 // DefaultOutputLimit is the default per-cell output limit: 8 MiB.

@@ -52,7 +52,14 @@ func runKernel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
 		return 2
 	}
-	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit, MaxMessage: maxMessage, MaxCell: maxCell})
+	// Each cell runs under this binary as its supervisor, so nothing a
+	// cell starts outlives it (see runner.Supervise).
+	self, err := os.Executable()
+	if err != nil {
+		logger.Warn("cells run without a supervisor: processes they start in a process group of their own may outlive them", "err", err)
+		self = ""
+	}
+	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit, MaxMessage: maxMessage, MaxCell: maxCell, Supervisor: self})
 	if err != nil {
 		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
 		return 1
