@@ -76,6 +76,10 @@ type Result struct {
 	Crash *Crash
 	// Interrupted reports that Interrupt was called before it ended.
 	Interrupted bool
+	// Hint is what may have caused a signal's ending, as a sentence to
+	// append to Signal ("; ..."), or empty: a SIGKILL that the kernel did
+	// not send usually comes from the system's out-of-memory killer.
+	Hint string
 	// Err is set when the program could not be run or waited for.
 	Err error
 }
@@ -270,6 +274,9 @@ func (p *Process) Wait() Result {
 		} else if r.Err == nil {
 			r.Err = fmt.Errorf("the cell supervisor ended (%s) without reporting how the program ended", state)
 		}
+	}
+	if r.Signal == syscall.SIGKILL.String() && !r.Interrupted {
+		r.Hint = "; nothing in the kernel sent it, so the system may have run out of memory (the Linux out-of-memory killer sends SIGKILL to the largest process): check the cell's memory use"
 	}
 	if report := p.crash.report(); report != "" {
 		if r.ExitCode == 2 || r.Signal != "" {

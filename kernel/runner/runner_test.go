@@ -173,8 +173,8 @@ func TestInterrupt(t *testing.T) {
 			<-started
 			p.Interrupt()
 			r := p.Wait()
-			if !r.Interrupted || r.Signal == "" {
-				t.Errorf("result %+v, want interrupted and ended by a signal", r)
+			if !r.Interrupted || r.Signal == "" || r.Hint != "" {
+				t.Errorf("result %+v, want interrupted and ended by a signal, without a hint", r)
 			}
 		})
 	}

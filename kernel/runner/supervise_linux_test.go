@@ -166,3 +166,20 @@ func supervisorOf(t *testing.T, pid int) int {
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
 }
+
+// TestKilledSaysMemory: a program killed by a SIGKILL the kernel did not
+// send (the out-of-memory killer's signal) is told that memory may be the
+// cause; one killed after an interrupt is not.
+func TestKilledSaysMemory(t *testing.T) {
+	w := newWorkspace(t)
+	src := "package main\nimport (\"os\"; \"syscall\")\nfunc main() { syscall.Kill(os.Getpid(), syscall.SIGKILL); select {} }\n"
+	forEachSupervisor(t, "self-kill", func(t *testing.T, supervisor string) {
+		var o output
+		opts := o.options()
+		opts.Supervisor = supervisor
+		r := run(t, w, src, opts)
+		if r.Signal != "killed" || !strings.Contains(r.Hint, "memory") {
+			t.Errorf("signal %q hint %q, want killed and a hint about memory", r.Signal, r.Hint)
+		}
+	})
+}

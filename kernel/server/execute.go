@@ -381,7 +381,7 @@ func runFailure(r runner.Result) *errorContent {
 		}
 		return &errorContent{Name: r.Crash.Kind, Value: r.Crash.Message, Traceback: tb}
 	case r.Signal != "":
-		msg := "the program was killed by a signal: " + r.Signal
+		msg := "the program was killed by a signal: " + r.Signal + r.Hint
 		return &errorContent{Name: "Signal", Value: msg, Traceback: []string{red("Signal") + ": " + msg}}
 	default:
 		msg := fmt.Sprintf("the program exited with status %d", r.ExitCode)

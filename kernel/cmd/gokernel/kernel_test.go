@@ -473,7 +473,7 @@ func TestCellProcessKilled(t *testing.T) {
 		return err == nil
 	})
 	syscall.Kill(pid, syscall.SIGKILL)
-	if e := wait(); e.EName != "Signal" || !strings.Contains(e.EValue, "killed") {
+	if e := wait(); e.EName != "Signal" || !strings.Contains(e.EValue, "killed") || !strings.Contains(e.EValue, "memory") {
 		t.Errorf("ename %q evalue %q, want a Signal error naming the kill", e.EName, e.EValue)
 	}
 	if got := stdout(k.exec(`fmt.Println("survived")`)); got != "survived\n" {
