@@ -147,3 +147,28 @@ func readingEmptyStdin(pid int, stdin *os.File) bool {
 	}
 	return false
 }
+
+// processStart returns when process pid started, in clock ticks since
+// boot (field 22 of /proc/PID/stat), which tells a process from a later
+// one that reuses its pid.
+func processStart(pid int) (string, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return "", false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 {
+		return "", false
+	}
+	return f[19], true
+}
+
+// processExists reports whether a process with this pid exists.
+func processExists(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}

@@ -33,3 +33,12 @@ func signalGroup(pid int, sig syscall.Signal) {
 }
 
 func readingEmptyStdin(int, *os.File) bool { return false }
+
+// processStart is unknown here: owner records hold the pid only.
+func processStart(int) (string, bool) { return "", false }
+
+// processExists reports whether a process with this pid exists.
+func processExists(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}

@@ -117,6 +117,12 @@ func New(cfg Config) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Workspace.Dir == "" {
+		// So that the next kernel removes it if this one is killed.
+		if err := runner.MarkOwner(ws.Dir()); err != nil {
+			cfg.Logger.Warn("the workspace will be left behind if the kernel is killed", "err", err)
+		}
+	}
 	return &Kernel{
 		editor:   editor.New(editor.Config{Workspace: ws, Logger: cfg.Logger}),
 		cfg:      cfg,
