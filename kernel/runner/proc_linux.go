@@ -49,11 +49,16 @@ func killDescendants(pgid int) {
 	self := os.Getpid()
 	deadline := time.Now().Add(2 * time.Second)
 	for {
+		// As a subreaper, this process is the parent of every orphaned
+		// descendant: without children, it has no descendants, and the
+		// scan of /proc is skipped (the usual case).
+		if reapChildren() {
+			return
+		}
 		left := descendants(self)
 		for _, pid := range left {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		reapChildren()
 		if len(left) == 0 || time.Now().After(deadline) {
 			return
 		}
@@ -61,13 +66,17 @@ func killDescendants(pgid int) {
 	}
 }
 
-// reapChildren waits for every child that has ended.
-func reapChildren() {
+// reapChildren waits for every child that has ended, and reports whether
+// no child is left.
+func reapChildren() (none bool) {
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if err == syscall.ECHILD {
+			return true
+		}
 		if pid <= 0 || err != nil {
-			return
+			return false
 		}
 	}
 }
