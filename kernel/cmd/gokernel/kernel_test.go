@@ -53,6 +53,8 @@ type kernel struct {
 	c      *client.Client
 	stderr *lockedBuffer
 	done   chan error
+
+	stopOnce sync.Once
 }
 
 type lockedBuffer struct {
@@ -109,19 +111,29 @@ func startKernel(t *testing.T, transport string, env ...string) *kernel {
 	return k
 }
 
+// stop shuts the kernel down (once; later calls do nothing) and fails the
+// test if the kernel, built with -race, reported a data race.
 func (k *kernel) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if k.cmd.ProcessState == nil {
+	k.stopOnce.Do(func() {
+		defer k.c.Close()
+		select {
+		case <-k.done:
+			return // it has exited already
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		k.c.Request(ctx, client.Control, "shutdown_request", map[string]any{"restart": false})
-	}
-	k.c.Close()
-	select {
-	case <-k.done:
-	case <-time.After(10 * time.Second):
-		k.cmd.Process.Kill()
-		<-k.done
-		k.t.Errorf("kernel did not exit after shutdown_request\nkernel log:\n%s", k.stderr.String())
+		select {
+		case <-k.done:
+		case <-time.After(10 * time.Second):
+			k.cmd.Process.Kill()
+			<-k.done
+			k.t.Errorf("kernel did not exit after shutdown_request\nkernel log:\n%s", k.stderr.String())
+		}
+	})
+	if log := k.stderr.String(); strings.Contains(log, "WARNING: DATA RACE") {
+		k.t.Errorf("the kernel reported a data race:\n%s", log)
 	}
 }
 
@@ -556,10 +568,15 @@ func (k *kernel) execUntil(code string, seen func(text string) bool) (wait func(
 	k.t.Helper()
 	opts := client.NewExecuteOptions()
 	found := make(chan bool, 1)
+	matched := false // seen is not called again once it matched
 	opts.OnOutput = func(m *jupyter.Message) {
+		if matched {
+			return
+		}
 		var c struct{ Text string }
 		m.Decode(&c)
 		if seen(c.Text) {
+			matched = true
 			select {
 			case found <- true:
 			default:

@@ -100,15 +100,13 @@ func TestNothingOutlivesACell(t *testing.T) {
 					}
 				case "shutdown":
 					k.stop()
-					k.done <- nil // for the cleanup's stop
 				case "kernel SIGKILL":
 					k.cmd.Process.Kill()
-					<-k.done
-					k.done <- nil // for the cleanup's stop
+					k.done <- <-k.done // still there for the cleanup's stop
 				}
 			}
 			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-			if !processGone(pid, 5*time.Second) {
+			if !processGone(pid, 10*time.Second) {
 				t.Errorf("the process the cell started in its own group (pid %d) is still running after %s", pid, how)
 			}
 			if how != "kernel SIGKILL" {
