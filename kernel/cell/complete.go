@@ -23,6 +23,7 @@ const indentUnit = "    "
 // trailing operator or comma), "invalid" when no further input can fix a
 // syntax error, and "complete" otherwise. Magic and ! lines are complete.
 func IsComplete(code string) (status, indent string) {
+	code = Normalize(code)
 	if strings.TrimSpace(code) == "" {
 		return Complete, ""
 	}

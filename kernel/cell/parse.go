@@ -16,7 +16,7 @@ import (
 
 // Cell is one parsed notebook cell.
 type Cell struct {
-	// Source is the cell's text as given to Parse.
+	// Source is the cell's text as given to Parse, after Normalize.
 	Source string
 	// Magics are the cell's % lines, in order.
 	Magics []Magic
@@ -137,8 +137,11 @@ const (
 )
 
 // Parse parses a cell. Syntax errors, and unknown or misplaced magics, are
-// returned as a *SyntaxError.
+// returned as a *SyntaxError. A cell saved on Windows parses as Go parses
+// a file: a leading byte order mark is ignored, and so are the carriage
+// returns of CRLF line endings (Go drops them from raw strings too).
 func Parse(src string) (*Cell, error) {
+	src = Normalize(src)
 	c := &Cell{Source: src}
 	code, sep, errs := c.splitMagics(src)
 	if len(errs) > 0 {
@@ -246,6 +249,18 @@ func Parse(src string) (*Cell, error) {
 		}
 	}
 	return c, nil
+}
+
+// Normalize returns src without a leading byte order mark and with CRLF
+// line endings made LF, which changes nothing Go sees: the compiler
+// ignores a leading BOM and drops carriage returns from raw strings, and
+// anywhere else a carriage return is white space.
+func Normalize(src string) string {
+	src = strings.TrimPrefix(src, "\uFEFF")
+	if strings.Contains(src, "\r\n") {
+		src = strings.ReplaceAll(src, "\r\n", "\n")
+	}
+	return src
 }
 
 // addBlock appends code[start:end] to the body unless it is blank.

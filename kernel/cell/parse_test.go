@@ -77,6 +77,21 @@ func TestParseShapes(t *testing.T) {
 			},
 		},
 		{
+			name: "CRLF line endings with a raw string spanning lines",
+			src:  "import \"fmt\"\r\n\r\nconst banner = `one\r\ntwo`\r\nx := 1\r\nfmt.Println(banner, x)\r\n",
+			want: shape{
+				imports: []string{" fmt @1:8"},
+				decls:   []string{"const banner @3:1"},
+				body:    []string{"x := 1 @5:1"},
+				last:    "fmt.Println(banner, x) @6:1 call",
+			},
+		},
+		{
+			name: "leading byte order mark",
+			src:  "\uFEFFx := 1\nfmt.Println(x)",
+			want: shape{body: []string{"x := 1 @1:1"}, last: "fmt.Println(x) @2:1 call"},
+		},
+		{
 			name: "methods on plain and generic types",
 			src:  "type List[T any] struct{ items []T }\nfunc (l *List[T]) Push(v T) { l.items = append(l.items, v) }\nfunc (l List[T]) Len() int { return len(l.items) }\nfunc Map[T, U any](xs []T, f func(T) U) []U { return nil }",
 			want: shape{decls: []string{"type List @1:1", "method List.Push @2:1", "method List.Len @3:1", "func Map @4:1"}},

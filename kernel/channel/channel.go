@@ -10,17 +10,15 @@
 // stops reading blocks every later send; a PUB socket queues without bound
 // and writes to all subscribers from one goroutine, so a slow subscriber
 // grows memory and delays the others. This package therefore accepts
-// connections itself, runs the ZMTP handshake with zmq4.Open, reads frames
-// with zmq4.Conn, and writes frames itself. Each connection has exactly two
+// connections itself, runs the ZMTP handshake with zmq4.Open, and reads and
+// writes frames itself. zmq4.Conn allocates whatever size a peer declares
+// in a frame header, so one unauthenticated header of 1 TiB would kill the
+// kernel; this package refuses a message above Options.MaxMessage before
+// allocating it and drops only that connection. Each connection has exactly two
 // goroutines: a reader, the only one that reads from it, and a writer, the
 // only one that writes to it, fed by a bounded queue; every write has a
 // deadline. Concurrent callers of Router.Send and Publisher.Publish only
 // touch those queues, so they are safe for concurrent use.
-//
-// One limitation follows from zmq4.Conn.RecvMsg: it answers a ZMTP PING
-// command from the reader goroutine. Jupyter clients do not enable ZMTP
-// heartbeats (they use the heartbeat socket), so this never happens in
-// practice.
 package channel
 
 import (
@@ -47,7 +45,15 @@ type Options struct {
 	// IOPubQueue is how many messages each iopub subscriber may have
 	// waiting before Publish drops messages for it. Zero means 1024.
 	IOPubQueue int
+	// MaxMessage bounds one incoming message, all frames together: a peer
+	// that sends or declares more is disconnected. Zero means
+	// DefaultMaxMessage.
+	MaxMessage int
 }
+
+// MaxMessageEnv is the environment variable from which the gokernel
+// command reads Options.MaxMessage, in bytes.
+const MaxMessageEnv = "GOKERNEL_MAX_MESSAGE"
 
 // routerQueue is the capacity of each ROUTER peer's outgoing queue. Send
 // waits for its message to be written, so it rarely holds more than the
@@ -94,6 +100,9 @@ func Listen(ctx context.Context, info jupyter.ConnectionInfo, opts Options) (*So
 	}
 	if opts.IOPubQueue <= 0 {
 		opts.IOPubQueue = 1024
+	}
+	if opts.MaxMessage <= 0 {
+		opts.MaxMessage = DefaultMaxMessage
 	}
 	s := &Sockets{opts: opts, log: logger(opts.Logger)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())

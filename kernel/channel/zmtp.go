@@ -22,8 +22,9 @@ import (
 // This file holds the ZeroMQ layer. zmq4's socket types queue without
 // bounds and block without deadlines (see the package comment), so the
 // kernel listens with the net package itself and uses zmq4 only for the
-// ZMTP handshake (zmq4.Open) and for reading frames (zmq4.Conn.RecvMsg).
-// Frames are written here, with a write deadline on the net.Conn.
+// ZMTP handshake (zmq4.Open). Frames are read here (frame.go), with a
+// bound on their size checked before any memory is allocated, and written
+// here, with a write deadline on the net.Conn.
 
 // ZMTP frame flags (https://rfc.zeromq.org/spec/23/).
 const (
@@ -54,7 +55,6 @@ type peer struct {
 	srv       *server
 	id        []byte
 	conn      net.Conn
-	zc        *zmq4.Conn
 	out       chan outgoing
 	done      chan struct{}
 	closeOnce sync.Once
@@ -65,6 +65,7 @@ type outgoing struct {
 	frames   [][]byte
 	deadline time.Time  // zero: no deadline
 	result   chan error // buffered; nil when nobody waits for the result
+	command  bool       // a ZMTP command (PONG), one frame
 }
 
 // bind listens on the endpoint of a Jupyter connection file.
@@ -141,7 +142,6 @@ func (sv *server) open(conn net.Conn) {
 		srv:  sv,
 		id:   []byte(zc.Peer.Meta["Identity"]),
 		conn: conn,
-		zc:   zc,
 		out:  make(chan outgoing, sv.queue),
 		done: make(chan struct{}),
 	}
@@ -205,19 +205,30 @@ func (p *peer) read() {
 	defer p.srv.s.wg.Done()
 	defer p.close()
 	for {
-		msg, err := p.zc.RecvMsg()
+		msg, err := readMessage(p.conn, p.srv.s.opts.MaxMessage)
 		if err != nil {
 			select {
 			case <-p.done:
 			default:
-				p.srv.s.log.Debug("peer disconnected", "socket", p.srv.name, "identity", fmt.Sprintf("%q", p.id), "err", err)
+				if errors.Is(err, ErrMessageTooLarge) {
+					p.srv.s.log.Warn("closing a connection that sent too large a message", "socket", p.srv.name, "identity", fmt.Sprintf("%q", p.id), "remote", p.conn.RemoteAddr().String(), "err", err)
+				} else {
+					p.srv.s.log.Debug("peer disconnected", "socket", p.srv.name, "identity", fmt.Sprintf("%q", p.id), "err", err)
+				}
 			}
 			return
 		}
-		if msg.Type == zmq4.CmdMsg {
-			continue // ZMTP commands (PING) are answered by zmq4
+		if msg.command {
+			// ZMTP heartbeats: answer a PING from the writer goroutine;
+			// other commands mean nothing to these sockets.
+			if len(msg.frames) == 1 {
+				if pong, ok := pingCommand(msg.frames[0]); ok {
+					p.enqueue(outgoing{frames: [][]byte{pong}, command: true, deadline: time.Now().Add(p.srv.s.opts.SendTimeout)})
+				}
+			}
+			continue
 		}
-		p.srv.handle(p, msg.Frames)
+		p.srv.handle(p, msg.frames)
 	}
 }
 
@@ -230,7 +241,7 @@ func (p *peer) write() {
 			return
 		case o := <-p.out:
 			p.conn.SetWriteDeadline(o.deadline)
-			err := writeFrames(p.conn, o.frames)
+			err := writeFrames(p.conn, o.frames, o.command)
 			if o.result != nil {
 				o.result <- err
 			}
@@ -271,13 +282,17 @@ func (p *peer) enqueue(o outgoing) bool {
 // errPeerGone is returned when a peer disconnects before a send completes.
 var errPeerGone = errors.New("the client disconnected")
 
-// writeFrames writes one multipart ZMTP message with a single writev.
-func writeFrames(w net.Conn, frames [][]byte) error {
+// writeFrames writes one multipart ZMTP message (or a command) with a
+// single writev.
+func writeFrames(w net.Conn, frames [][]byte, command bool) error {
 	bufs := make(net.Buffers, 0, 2*len(frames))
 	hdrs := make([]byte, 9*len(frames))
 	for i, f := range frames {
 		h := hdrs[9*i : 9*i+9]
 		var flags byte
+		if command {
+			flags |= flagCommand
+		}
 		if i < len(frames)-1 {
 			flags |= flagMore
 		}

@@ -272,7 +272,7 @@ func (e *Editor) note(err error) string {
 		return ""
 	}
 	e.noted = true
-	return "gopls is not installed, so completion offers only what Go's type checker knows and inspection shows no documentation. Install it with: " + InstallCommand(e.cfg.Workspace.Toolchain().Version) + " (or run gokernel install)."
+	return "gopls is not installed, so completion offers only what Go's type checker knows, and inspection reads documentation from the source. Install it with: " + InstallCommand(e.cfg.Workspace.Toolchain().Version) + " (or run gokernel install)."
 }
 
 // Complete answers a completion query.

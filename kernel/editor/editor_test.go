@@ -171,3 +171,37 @@ func TestGoplsVersion(t *testing.T) {
 		t.Errorf("InstallCommand(go1.27.3) = %q, want %q", got, want)
 	}
 }
+
+// TestInspectFallback: without gopls, inspection gives the declaration
+// and its documentation, read from the source, for the standard library,
+// the course helpers and the cells' own declarations.
+func TestInspectFallback(t *testing.T) {
+	e := newEditor(t, "off")
+	tests := []struct {
+		name    string
+		earlier []string
+		cell    string
+		want    []string
+	}{
+		{"function", nil, "time.Sle|ep(time.Millisecond)", []string{"func time.Sleep(d time.Duration)", "Sleep pauses the current goroutine"}},
+		{"method", nil, "var b strings.Builder\nb.WriteS|tring(\"x\")", []string{"func (*strings.Builder).WriteString(s string) (int, error)", "WriteString appends the contents of s"}},
+		{"type", nil, "var wg sync.Wait|Group\n_ = &wg", []string{"type sync.WaitGroup struct", "A WaitGroup"}},
+		{"constructor grouped with its type", nil, "_ = time.NewTi|mer(time.Second)", []string{"func time.NewTimer(d time.Duration) *time.Timer", "NewTimer creates a new Timer"}},
+		{"constant", nil, "_ = time.Seco|nd", []string{"const time.Second time.Duration", "Common durations"}},
+		{"a cell's own function", []string{"// double returns twice n.\nfunc double(n int) int { return 2 * n }"}, "_ = dou|ble(2)", []string{"func double(n int) int", "double returns twice n."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, cur := cursorAt(tt.cell)
+			in := e.Inspect(context.Background(), editor.NewQuery(session(t, tt.earlier...), code, cur), 0)
+			if !in.Found || in.Source != "go/types" {
+				t.Fatalf("found %v source %s, want found by go/types", in.Found, in.Source)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(in.Text, w) || !strings.Contains(in.Markdown, w) {
+					t.Errorf("inspection lacks %q:\ntext: %s\nmarkdown: %s", w, in.Text, in.Markdown)
+				}
+			}
+		})
+	}
+}

@@ -3,9 +3,14 @@ package editor
 import (
 	"context"
 	"go/ast"
+	"go/build"
+	"go/doc"
+	"go/parser"
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -256,7 +261,8 @@ func sortMatches(m []Match) {
 }
 
 // inspectTypes answers an inspection query from the type checker: the
-// object's declaration, without documentation.
+// object's declaration, and its documentation read from the source with
+// go/doc, as gopls would give it.
 func (e *Editor) inspectTypes(ctx context.Context, prog *cell.Program, off int) (*Inspection, error) {
 	chk, err := e.checker(prog)
 	if err != nil {
@@ -284,5 +290,160 @@ func (e *Editor) inspectTypes(ctx context.Context, prog *cell.Program, off int) 
 		return &Inspection{Source: "go/types"}, nil
 	}
 	text := types.ObjectString(obj, types.RelativeTo(res.Pkg))
-	return &Inspection{Found: true, Text: text, Markdown: "```go\n" + text + "\n```", Source: "go/types"}, nil
+	markdown := "```go\n" + text + "\n```"
+	var docText string
+	if obj.Pkg() == res.Pkg {
+		docText = cellDoc(prog.Source, res.Fset.Position(obj.Pos()).Offset)
+	} else {
+		docText = e.packageDoc(obj)
+	}
+	if docText = strings.TrimSpace(docText); docText != "" {
+		text += "\n\n" + docText
+		markdown += "\n\n" + docText
+	}
+	return &Inspection{Found: true, Text: text, Markdown: markdown, Source: "go/types"}, nil
+}
+
+// cellDoc returns the doc comment of the declaration in the cell program
+// src whose name is at offset off.
+func cellDoc(src []byte, off int) string {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "main.go", src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil && f == nil {
+		return ""
+	}
+	at := func(id *ast.Ident) bool { return id != nil && fset.Position(id.Pos()).Offset == off }
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if at(d.Name) {
+				return d.Doc.Text()
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				var names []*ast.Ident
+				var specDoc *ast.CommentGroup
+				switch s := spec.(type) {
+				case *ast.TypeSpec:
+					names, specDoc = []*ast.Ident{s.Name}, s.Doc
+				case *ast.ValueSpec:
+					names, specDoc = s.Names, s.Doc
+				}
+				if slices.ContainsFunc(names, at) {
+					if specDoc != nil {
+						return specDoc.Text()
+					}
+					return d.Doc.Text()
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// packageDoc returns the documentation of obj, declared in another
+// package, read with go/doc from that package's source: the standard
+// library's in the GOROOT of the cells' go command, other packages' where
+// the workspace module finds them.
+func (e *Editor) packageDoc(obj types.Object) string {
+	if obj.Pkg() == nil {
+		return "" // a builtin
+	}
+	ctxt := build.Default
+	if goCmd, err := filepath.EvalSymlinks(e.cfg.Workspace.Go()); err == nil {
+		ctxt.GOROOT = filepath.Dir(filepath.Dir(goCmd))
+	}
+	bp, err := ctxt.Import(obj.Pkg().Path(), e.cfg.Workspace.Dir(), build.FindOnly)
+	if err != nil {
+		return ""
+	}
+	entries, err := os.ReadDir(bp.Dir)
+	if err != nil {
+		return ""
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, en := range entries {
+		name := en.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		if ok, _ := ctxt.MatchFile(bp.Dir, name); !ok {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(bp.Dir, name), nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err == nil {
+			files = append(files, f)
+		}
+	}
+	p, err := doc.NewFromFiles(fset, files, obj.Pkg().Path())
+	if err != nil {
+		return ""
+	}
+	return docOf(p, obj)
+}
+
+// docOf finds the documentation of obj in p.
+func docOf(p *doc.Package, obj types.Object) string {
+	name := obj.Name()
+	inValues := func(vs []*doc.Value) string {
+		for _, v := range vs {
+			if slices.Contains(v.Names, name) {
+				return v.Doc
+			}
+		}
+		return ""
+	}
+	switch o := obj.(type) {
+	case *types.Func:
+		recv := o.Signature().Recv()
+		for _, t := range p.Types {
+			if recv != nil {
+				rt := recv.Type()
+				if ptr, ok := rt.(*types.Pointer); ok {
+					rt = ptr.Elem()
+				}
+				if named, ok := rt.(*types.Named); !ok || named.Obj().Name() != t.Name {
+					continue
+				}
+				for _, m := range t.Methods {
+					if m.Name == name {
+						return m.Doc
+					}
+				}
+				continue
+			}
+			for _, f := range t.Funcs {
+				if f.Name == name {
+					return f.Doc
+				}
+			}
+		}
+		for _, f := range p.Funcs {
+			if f.Name == name && recv == nil {
+				return f.Doc
+			}
+		}
+	case *types.TypeName:
+		for _, t := range p.Types {
+			if t.Name == name {
+				return t.Doc
+			}
+		}
+	case *types.Const:
+		for _, t := range p.Types {
+			if d := inValues(t.Consts); d != "" {
+				return d
+			}
+		}
+		return inValues(p.Consts)
+	case *types.Var:
+		for _, t := range p.Types {
+			if d := inValues(t.Vars); d != "" {
+				return d
+			}
+		}
+		return inValues(p.Vars)
+	}
+	return ""
 }

@@ -116,7 +116,9 @@ func (s *Signer) Decode(frames [][]byte) (*Message, error) {
 	}
 	m := &Message{}
 	if split > 0 {
-		m.Identities = frames[:split:split]
+		// A copy: a slice of frames would keep every frame, the
+		// content too, alive for as long as the message is.
+		m.Identities = append([][]byte(nil), frames[:split]...)
 	}
 	if err := json.Unmarshal(rest[headerFrame], &m.Header); err != nil {
 		return nil, fmt.Errorf("jupyter: decoding header: %w", err)

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -45,6 +46,12 @@ type RunOptions struct {
 	Grace time.Duration
 	// MaxFrame bounds one display frame; 0 means 64 MiB.
 	MaxFrame int
+	// Supervisor is a binary that runs Supervise when its first argument
+	// is SuperviseArg (gokernel is one). The program then runs under it,
+	// and every process the program starts ends with it, even those that
+	// leave its process group and even when the kernel is killed. Empty
+	// means no supervisor: processes in the program's group end with it.
+	Supervisor string
 }
 
 // Crash is how the Go runtime reported the death of a program.
@@ -69,6 +76,10 @@ type Result struct {
 	Crash *Crash
 	// Interrupted reports that Interrupt was called before it ended.
 	Interrupted bool
+	// Hint is what may have caused a signal's ending, as a sentence to
+	// append to Signal ("; ..."), or empty: a SIGKILL that the kernel did
+	// not send usually comes from the system's out-of-memory killer.
+	Hint string
 	// Err is set when the program could not be run or waited for.
 	Err error
 }
@@ -81,6 +92,8 @@ func (r Result) OK() bool {
 // Process is a running cell program.
 type Process struct {
 	cmd   *exec.Cmd
+	pid   int // the program's pid (cmd runs the supervisor, if any)
+	sup   *supervisor
 	opts  RunOptions
 	stdin *os.File // write end of the program's standard input
 
@@ -110,36 +123,77 @@ func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
 	cmd.Dir = opts.Dir
 	cmd.Env = append(append(os.Environ(), opts.Env...), frame.TokenEnv+"="+token)
 	cmd.SysProcAttr = processAttr()
+	var (
+		sup     *supervisor
+		reportW *os.File
+	)
+	if opts.Supervisor != "" {
+		cmd.Path = opts.Supervisor
+		cmd.Args = append([]string{opts.Supervisor, SuperviseArg, bin}, opts.Args...)
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", supervisorParentEnv, os.Getpid()))
+		cmd.SysProcAttr = supervisorAttr()
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		sup, reportW = &supervisor{report: bufio.NewReader(r), file: r}, w
+		cmd.ExtraFiles = []*os.File{w}
+	}
+	closeReport := func() {
+		if sup != nil {
+			reportW.Close()
+		}
+	}
+	fail := func(err error) (*Process, error) {
+		closeReport()
+		if sup != nil {
+			sup.file.Close()
+		}
+		return nil, err
+	}
 
 	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		stdinR.Close()
 		stdinW.Close()
-		return nil, err
+		return fail(err)
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		for _, f := range []*os.File{stdinR, stdinW, outR, outW} {
 			f.Close()
 		}
-		return nil, err
+		return fail(err)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, outW, errW
 	if err := cmd.Start(); err != nil {
 		for _, f := range []*os.File{stdinR, stdinW, outR, outW, errR, errW} {
 			f.Close()
 		}
-		return nil, fmt.Errorf("start the cell program: %w", err)
+		return fail(fmt.Errorf("start the cell program: %w", err))
 	}
 	stdinR.Close()
 	outW.Close()
 	errW.Close()
+	closeReport()
+	pid := cmd.Process.Pid
+	if sup != nil {
+		if pid, err = sup.readPid(10 * time.Second); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			sup.file.Close()
+			for _, f := range []*os.File{stdinW, outR, errR} {
+				f.Close()
+			}
+			return nil, fmt.Errorf("start the cell program: %w", err)
+		}
+	}
 
-	p := &Process{cmd: cmd, opts: opts, stdin: stdinW, done: make(chan struct{})}
+	p := &Process{cmd: cmd, pid: pid, sup: sup, opts: opts, stdin: stdinW, done: make(chan struct{})}
 	p.crash.emit = p.stderr
 	p.pumps.Add(2)
 	go p.pumpStdout(outR, token)
@@ -161,7 +215,7 @@ func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
 }
 
 // Pid returns the program's process id.
-func (p *Process) Pid() int { return p.cmd.Process.Pid }
+func (p *Process) Pid() int { return p.pid }
 
 // Interrupt asks the program to stop: SIGINT to its process group now, and
 // SIGKILL if it is still running after the grace period.
@@ -173,12 +227,12 @@ func (p *Process) Interrupt() {
 	if !first {
 		return
 	}
-	signalGroup(p.cmd.Process.Pid, syscall.SIGINT)
+	signalGroup(p.pid, syscall.SIGINT)
 	go func() {
 		select {
 		case <-p.done:
 		case <-time.After(p.opts.Grace):
-			signalGroup(p.cmd.Process.Pid, syscall.SIGKILL)
+			signalGroup(p.pid, syscall.SIGKILL)
 		}
 	}()
 }
@@ -189,8 +243,9 @@ func (p *Process) Wait() Result {
 	err := p.cmd.Wait()
 	close(p.done)
 	// Processes the program started share its group; they end with it, as
-	// goroutines end when main returns.
-	signalGroup(p.cmd.Process.Pid, syscall.SIGKILL)
+	// goroutines end when main returns. (A supervisor has killed them, and
+	// those that left the group, already.)
+	signalGroup(p.pid, syscall.SIGKILL)
 	p.pumps.Wait()
 	p.closeStdin()
 
@@ -208,6 +263,20 @@ func (p *Process) Wait() Result {
 		if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			r.Signal = ws.Signal().String()
 		}
+	}
+	if p.sup != nil {
+		// The supervisor's own exit says nothing about the program's.
+		if ws, ok := p.sup.readStatus(); ok {
+			r.ExitCode, r.Signal = ws.ExitStatus(), ""
+			if ws.Signaled() {
+				r.ExitCode, r.Signal = -1, ws.Signal().String()
+			}
+		} else if r.Err == nil {
+			r.Err = fmt.Errorf("the cell supervisor ended (%s) without reporting how the program ended", state)
+		}
+	}
+	if r.Signal == syscall.SIGKILL.String() && !r.Interrupted {
+		r.Hint = "; nothing in the kernel sent it, so the system may have run out of memory (the Linux out-of-memory killer sends SIGKILL to the largest process): check the cell's memory use"
 	}
 	if report := p.crash.report(); report != "" {
 		if r.ExitCode == 2 || r.Signal != "" {
@@ -329,7 +398,7 @@ func (p *Process) watchStdin() {
 		p.mu.Lock()
 		skip := p.stdinClosed || p.asking
 		p.mu.Unlock()
-		if skip || !readingEmptyStdin(p.cmd.Process.Pid, p.stdin) {
+		if skip || !readingEmptyStdin(p.pid, p.stdin) {
 			continue
 		}
 		p.answer("", false)

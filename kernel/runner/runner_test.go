@@ -79,10 +79,12 @@ func TestRunEndings(t *testing.T) {
 		{name: "looks like a panic", body: `fmt.Fprintln(os.Stderr, "panic: not really")`, wantStderr: "panic: not really\n"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		forEachSupervisor(t, tt.name, func(t *testing.T, supervisor string) {
 			var o output
 			src := "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nvar _ = os.Exit\nvar _ = fmt.Println\n\nfunc main() {\n" + tt.body + "\n}\n"
-			r := run(t, w, src, o.options())
+			opts := o.options()
+			opts.Supervisor = supervisor
+			r := run(t, w, src, opts)
 			if r.ExitCode != tt.exit {
 				t.Errorf("exit code %d, want %d", r.ExitCode, tt.exit)
 			}
@@ -147,7 +149,7 @@ func TestInterrupt(t *testing.T) {
 		{"sleeping", `time.Sleep(time.Hour)`},
 		{"ignoring SIGINT", `signal.Ignore(os.Interrupt); for { time.Sleep(time.Millisecond) }`},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
+		forEachSupervisor(t, tt.name, func(t *testing.T, supervisor string) {
 			src := "package main\nimport (\"os\"; \"os/signal\"; \"time\")\nvar _ = os.Exit\nvar _ = signal.Ignore\nfunc main() {\nprintln(\"started\")\n" + tt.body + "\n}\n"
 			bin, err := w.Build(context.Background(), runner.Build{Source: []byte(src)})
 			if err != nil {
@@ -163,6 +165,7 @@ func TestInterrupt(t *testing.T) {
 				}
 			}
 			opts.Grace = 200 * time.Millisecond
+			opts.Supervisor = supervisor
 			p, err := runner.Start(context.Background(), bin, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -170,8 +173,8 @@ func TestInterrupt(t *testing.T) {
 			<-started
 			p.Interrupt()
 			r := p.Wait()
-			if !r.Interrupted || r.Signal == "" {
-				t.Errorf("result %+v, want interrupted and ended by a signal", r)
+			if !r.Interrupted || r.Signal == "" || r.Hint != "" {
+				t.Errorf("result %+v, want interrupted and ended by a signal, without a hint", r)
 			}
 		})
 	}

@@ -164,13 +164,14 @@ func (k *Kernel) runCell(ctx context.Context, r *channel.Router, m *jupyter.Mess
 	}
 	sources := k.sourcesWith(name, req.Code)
 	opts := runner.RunOptions{
-		Args:     prog.Args,
-		Env:      append(prog.Env, WorkspaceEnv+"="+k.ws.Dir()),
-		Grace:    k.cfg.Grace,
-		Stdout:   func(b []byte) { out.stream("stdout", b) },
-		Stderr:   func(b []byte) { out.stream("stderr", b) },
-		Display:  func(f *frame.Message) { out.display(f) },
-		BadFrame: func(err error) { out.badFrame(err) },
+		Args:       prog.Args,
+		Env:        append(prog.Env, WorkspaceEnv+"="+k.ws.Dir()),
+		Grace:      k.cfg.Grace,
+		Supervisor: k.cfg.Supervisor,
+		Stdout:     func(b []byte) { out.stream("stdout", b) },
+		Stderr:     func(b []byte) { out.stream("stderr", b) },
+		Display:    func(f *frame.Message) { out.display(f) },
+		BadFrame:   func(err error) { out.badFrame(err) },
 		NoInput: func() {
 			out.stream("stderr", []byte("gokernel: the program read standard input, but this frontend does not accept input (allow_stdin is false), so the read got end of file.\n"))
 		},
@@ -378,7 +379,7 @@ func runFailure(r runner.Result) *errorContent {
 		}
 		return &errorContent{Name: r.Crash.Kind, Value: r.Crash.Message, Traceback: tb}
 	case r.Signal != "":
-		msg := "the program was killed by a signal: " + r.Signal
+		msg := "the program was killed by a signal: " + r.Signal + r.Hint
 		return &errorContent{Name: "Signal", Value: msg, Traceback: []string{red("Signal") + ": " + msg}}
 	default:
 		msg := fmt.Sprintf("the program exited with status %d", r.ExitCode)

@@ -13,6 +13,9 @@ const historySession = 1
 type HistoryEntry struct {
 	Line  int // the cell's execution count
 	Input string
+	// Output is the text/plain of the cell's execute_result; nil when
+	// it had none.
+	Output *string
 }
 
 // History selects entries as a history_request asks:
@@ -76,4 +79,34 @@ func last(entries []HistoryEntry, n int) []HistoryEntry {
 		entries = entries[len(entries)-n:]
 	}
 	return append([]HistoryEntry(nil), entries...)
+}
+
+// historyItem is how an entry appears in a history_reply: (session, line,
+// input), or (session, line, (input, output)) when the request asks for
+// output. Output is the text/plain of the cell's execute_result, or null
+// when the cell had none, as IPython reports it.
+func historyItem(e HistoryEntry, withOutput bool) []any {
+	if !withOutput {
+		return []any{historySession, e.Line, e.Input}
+	}
+	var output any
+	if e.Output != nil {
+		output = *e.Output
+	}
+	return []any{historySession, e.Line, []any{e.Input, output}}
+}
+
+// recordResult keeps the text/plain of cell line's execute_result as its
+// history output.
+func (k *Kernel) recordResult(line int, data map[string]any) {
+	text, ok := data["text/plain"].(string)
+	if !ok {
+		return
+	}
+	for i := len(k.history) - 1; i >= 0; i-- {
+		if k.history[i].Line == line {
+			k.history[i].Output = &text
+			return
+		}
+	}
 }

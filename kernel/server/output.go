@@ -206,6 +206,7 @@ func (o *output) display(f *frame.Message) {
 		o.publishLocked("clear_output", map[string]any{"wait": f.Wait})
 	case "execute_result":
 		o.publishLocked("execute_result", map[string]any{"data": data, "metadata": metadata, "execution_count": o.k.count})
+		o.k.recordResult(o.k.count, data)
 	case "display_data", "update_display_data":
 		content := map[string]any{"data": data, "metadata": metadata, "transient": map[string]any{}}
 		if f.DisplayID != "" {

@@ -47,6 +47,15 @@ type Config struct {
 	// Grace is how long an interrupted cell has before it is killed;
 	// 0 means one second.
 	Grace time.Duration
+	// MaxMessage bounds one incoming message on the sockets; 0 means
+	// channel.DefaultMaxMessage.
+	MaxMessage int
+	// MaxCell bounds the code of one execute_request; 0 means
+	// DefaultMaxCell.
+	MaxCell int
+	// Supervisor is the binary that supervises each cell program (see
+	// runner.RunOptions.Supervisor); gokernel passes itself.
+	Supervisor string
 }
 
 // DefaultOutputLimit is the default per-cell output limit: 8 MiB.
@@ -96,6 +105,9 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.OutputLimit <= 0 {
 		cfg.OutputLimit = DefaultOutputLimit
 	}
+	if cfg.MaxCell <= 0 {
+		cfg.MaxCell = DefaultMaxCell
+	}
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = 50 * time.Millisecond
 	}
@@ -105,6 +117,12 @@ func New(cfg Config) (*Kernel, error) {
 	ws, err := runner.NewWorkspace(cfg.Workspace)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Workspace.Dir == "" {
+		// So that the next kernel removes it if this one is killed.
+		if err := runner.MarkOwner(ws.Dir()); err != nil {
+			cfg.Logger.Warn("the workspace will be left behind if the kernel is killed", "err", err)
+		}
 	}
 	return &Kernel{
 		editor:   editor.New(editor.Config{Workspace: ws, Logger: cfg.Logger}),
@@ -127,7 +145,7 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	k.stop = stop
-	sock, err := channel.Listen(ctx, k.cfg.Connection, channel.Options{Logger: k.log})
+	sock, err := channel.Listen(ctx, k.cfg.Connection, channel.Options{Logger: k.log, MaxMessage: k.cfg.MaxMessage})
 	if err != nil {
 		return err
 	}
@@ -220,6 +238,10 @@ func (k *Kernel) handle(ctx context.Context, r *channel.Router, m *jupyter.Messa
 	}
 	k.publishStatus(m, "busy")
 	defer k.publishStatus(m, "idle")
+	defer k.afterLargeMessage(m)
+	if k.refuseLargeCell(r, m) {
+		return
+	}
 	switch m.Header.MsgType {
 	case "kernel_info_request":
 		k.reply(r, m, "kernel_info_reply", k.kernelInfo())
@@ -324,7 +346,7 @@ func (k *Kernel) historyReply(m *jupyter.Message) map[string]any {
 	entries := History(k.history, c.Access, c.Session, c.Start, c.Stop, c.N, c.Pattern, c.Unique)
 	out := make([][]any, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, []any{historySession, e.Line, e.Input})
+		out = append(out, historyItem(e, c.Output))
 	}
 	return map[string]any{"status": "ok", "history": out}
 }

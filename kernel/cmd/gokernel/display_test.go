@@ -181,14 +181,24 @@ func TestFloodOfTenMillionLines(t *testing.T) {
 	}
 }
 
-func requireJupyter(t *testing.T) string {
+// requireJupyter returns the jupyter command when its subcommand sub
+// works (`jupyter SUB --version` succeeds); otherwise it skips the test,
+// or fails it when GOKERNEL_REQUIRE_JUPYTER=1. A jupyter on PATH without
+// the subcommand (a bare jupyter_core, a shim of another Python) skips.
+func requireJupyter(t *testing.T, sub string) string {
 	t.Helper()
 	p, err := exec.LookPath("jupyter")
+	if err == nil {
+		var out []byte
+		if out, err = exec.Command(p, sub, "--version").CombinedOutput(); err != nil {
+			err = fmt.Errorf("`jupyter %s --version` failed: %v\n%s", sub, err, out)
+		}
+	}
 	if err != nil {
 		if os.Getenv("GOKERNEL_REQUIRE_JUPYTER") == "1" {
-			t.Fatal("jupyter not found, and GOKERNEL_REQUIRE_JUPYTER=1 requires it")
+			t.Fatalf("jupyter %s is required (GOKERNEL_REQUIRE_JUPYTER=1): %v", sub, err)
 		}
-		t.Skip("jupyter not installed")
+		t.Skipf("jupyter %s does not work here: %v", sub, err)
 	}
 	return p
 }
@@ -198,7 +208,7 @@ func requireJupyter(t *testing.T) string {
 // nbconvert; it returns the executed notebook and nbconvert's error.
 func nbconvert(t *testing.T, cells ...string) (map[string]any, error, string) {
 	t.Helper()
-	jupyter := requireJupyter(t)
+	jupyter := requireJupyter(t, "nbconvert")
 	dir := t.TempDir()
 	env := append(os.Environ(), "JUPYTER_DATA_DIR="+filepath.Join(dir, "data"), "JUPYTER_PATH=")
 	install := exec.Command(gokernelBin, "install", "--no-warm", "--no-gopls")

@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
+	"asyncgo/kernel/channel"
 	"asyncgo/kernel/jupyter"
+	"asyncgo/kernel/runner"
 	"asyncgo/kernel/server"
 )
 
@@ -40,13 +46,44 @@ func runKernel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "gokernel kernel: GOKERNEL_OUTPUT_LIMIT: %v\n", err)
 		return 2
 	}
-	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit})
+	maxMessage, err := sizeEnv(channel.MaxMessageEnv, channel.DefaultMaxMessage)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
+		return 2
+	}
+	maxCell, err := sizeEnv(server.MaxCellEnv, server.DefaultMaxCell)
+	if err != nil {
+		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
+		return 2
+	}
+	// Each cell runs under this binary as its supervisor, so nothing a
+	// cell starts outlives it (see runner.Supervise).
+	self, err := os.Executable()
+	if err != nil {
+		logger.Warn("cells run without a supervisor: processes they start in a process group of their own may outlive them", "err", err)
+		self = ""
+	}
+	if removed, err := runner.RemoveStaleWorkspaces(""); err != nil {
+		logger.Warn("cleaning up after kernels that died", "err", err)
+	} else if len(removed) > 0 {
+		logger.Info("removed the workspaces of kernels that died", "dirs", removed)
+	}
+	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit, MaxMessage: maxMessage, MaxCell: maxCell, Supervisor: self})
 	if err != nil {
 		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// A client that dies leaves the read end of our stderr closed: a
+	// write must fail, not kill the kernel with SIGPIPE before it cleans up.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	ctx, orphaned := context.WithCancelCause(ctx)
+	defer orphaned(nil)
+	go watchParent(ctx, os.Getenv("JPY_PARENT_PID"), func(why string) {
+		logger.Info("shutting down: " + why)
+		orphaned(errors.New(why))
+	})
 	// interrupt_mode "signal": Jupyter sends SIGINT to interrupt the cell.
 	sigint := make(chan os.Signal, 1)
 	signal.Notify(sigint, os.Interrupt)
@@ -67,4 +104,54 @@ func runKernel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
+}
+
+// parentPoll is how often the kernel checks that its parent is alive.
+const parentPoll = 250 * time.Millisecond
+
+// watchParent calls gone, once, when the process that started the kernel
+// dies: the kernel's parent pid changes (it was re-parented), or the
+// process named by jpyParent (JPY_PARENT_PID, which Jupyter clients set)
+// no longer exists. It returns when ctx is done. A kernel outliving its
+// client would hold the client's pipes and keep running cells nobody sees.
+func watchParent(ctx context.Context, jpyParent string, gone func(why string)) {
+	ppid := os.Getppid()
+	client, _ := strconv.Atoi(jpyParent)
+	t := time.NewTicker(parentPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if now := os.Getppid(); now != ppid {
+			gone(fmt.Sprintf("the process that started the kernel (pid %d) ended", ppid))
+			return
+		}
+		if client > 0 && !alive(client) {
+			gone(fmt.Sprintf("the client that started the kernel (JPY_PARENT_PID %d) ended", client))
+			return
+		}
+	}
+}
+
+// alive reports whether process pid exists.
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// sizeEnv reads a size (such as "256MiB") from the environment variable
+// name; unset means def.
+func sizeEnv(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if strings.TrimSpace(v) == "" {
+		return def, nil
+	}
+	n, err := outputLimit(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	return n, nil
 }

@@ -53,6 +53,8 @@ type kernel struct {
 	c      *client.Client
 	stderr *lockedBuffer
 	done   chan error
+
+	stopOnce sync.Once
 }
 
 type lockedBuffer struct {
@@ -109,19 +111,29 @@ func startKernel(t *testing.T, transport string, env ...string) *kernel {
 	return k
 }
 
+// stop shuts the kernel down (once; later calls do nothing) and fails the
+// test if the kernel, built with -race, reported a data race.
 func (k *kernel) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if k.cmd.ProcessState == nil {
+	k.stopOnce.Do(func() {
+		defer k.c.Close()
+		select {
+		case <-k.done:
+			return // it has exited already
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		k.c.Request(ctx, client.Control, "shutdown_request", map[string]any{"restart": false})
-	}
-	k.c.Close()
-	select {
-	case <-k.done:
-	case <-time.After(10 * time.Second):
-		k.cmd.Process.Kill()
-		<-k.done
-		k.t.Errorf("kernel did not exit after shutdown_request\nkernel log:\n%s", k.stderr.String())
+		select {
+		case <-k.done:
+		case <-time.After(10 * time.Second):
+			k.cmd.Process.Kill()
+			<-k.done
+			k.t.Errorf("kernel did not exit after shutdown_request\nkernel log:\n%s", k.stderr.String())
+		}
+	})
+	if log := k.stderr.String(); strings.Contains(log, "WARNING: DATA RACE") {
+		k.t.Errorf("the kernel reported a data race:\n%s", log)
 	}
 }
 
@@ -358,7 +370,8 @@ func TestIsComplete(t *testing.T) {
 
 func TestHistory(t *testing.T) {
 	k := startKernel(t, "tcp")
-	cells := []string{`fmt.Println("a")`, `fmt.Println("b")`, `x := 1; fmt.Println(x)`}
+	cells := []string{`fmt.Println("a")`, `fmt.Println("b")`, `40 + 2`}
+	outputs := map[string]any{cells[0]: nil, cells[1]: nil, cells[2]: "42"}
 	for _, c := range cells {
 		k.exec(c)
 	}
@@ -366,20 +379,40 @@ func TestHistory(t *testing.T) {
 		req  map[string]any
 		want []string
 	}{
-		{map[string]any{"hist_access_type": "tail", "n": 2, "output": false, "raw": true}, cells[1:]},
-		{map[string]any{"hist_access_type": "range", "session": 0, "start": 1, "stop": 3, "output": false, "raw": true}, cells[:2]},
-		{map[string]any{"hist_access_type": "search", "pattern": "*Println(\"*", "n": 10, "output": false, "raw": true}, cells[:2]},
+		{map[string]any{"hist_access_type": "tail", "n": 2, "raw": true}, cells[1:]},
+		{map[string]any{"hist_access_type": "range", "session": 0, "start": 1, "stop": 3, "raw": true}, cells[:2]},
+		{map[string]any{"hist_access_type": "range", "session": 1, "start": 3, "stop": 4, "raw": true}, cells[2:]},
+		{map[string]any{"hist_access_type": "search", "pattern": "*Println(\"*", "n": 10, "raw": true}, cells[:2]},
+		{map[string]any{"hist_access_type": "search", "pattern": "40*", "raw": true}, cells[2:]},
 	}
 	for _, tt := range tests {
-		c := k.request(client.Shell, "history_request", tt.req)
-		hist, _ := c["history"].([]any)
-		var got []string
-		for _, h := range hist {
-			row := h.([]any)
-			got = append(got, row[2].(string))
-		}
-		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("history %v = %q, want %q", tt.req, got, tt.want)
+		for _, output := range []bool{false, true} {
+			tt.req["output"] = output
+			c := k.request(client.Shell, "history_request", tt.req)
+			hist, _ := c["history"].([]any)
+			var got []string
+			for _, h := range hist {
+				row := h.([]any)
+				if len(row) != 3 {
+					t.Fatalf("history %v: entry %v, want (session, line, input)", tt.req, row)
+				}
+				if !output {
+					got = append(got, row[2].(string))
+					continue
+				}
+				pair, ok := row[2].([]any)
+				if !ok || len(pair) != 2 {
+					t.Fatalf("history %v: entry %v, want (session, line, (input, output))", tt.req, row)
+				}
+				in := pair[0].(string)
+				if pair[1] != outputs[in] {
+					t.Errorf("history %v: output of %q = %#v, want %#v", tt.req, in, pair[1], outputs[in])
+				}
+				got = append(got, in)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("history %v = %q, want %q", tt.req, got, tt.want)
+			}
 		}
 	}
 }
@@ -452,7 +485,7 @@ func TestCellProcessKilled(t *testing.T) {
 		return err == nil
 	})
 	syscall.Kill(pid, syscall.SIGKILL)
-	if e := wait(); e.EName != "Signal" || !strings.Contains(e.EValue, "killed") {
+	if e := wait(); e.EName != "Signal" || !strings.Contains(e.EValue, "killed") || !strings.Contains(e.EValue, "memory") {
 		t.Errorf("ename %q evalue %q, want a Signal error naming the kill", e.EName, e.EValue)
 	}
 	if got := stdout(k.exec(`fmt.Println("survived")`)); got != "survived\n" {
@@ -535,10 +568,15 @@ func (k *kernel) execUntil(code string, seen func(text string) bool) (wait func(
 	k.t.Helper()
 	opts := client.NewExecuteOptions()
 	found := make(chan bool, 1)
+	matched := false // seen is not called again once it matched
 	opts.OnOutput = func(m *jupyter.Message) {
+		if matched {
+			return
+		}
 		var c struct{ Text string }
 		m.Decode(&c)
 		if seen(c.Text) {
+			matched = true
 			select {
 			case found <- true:
 			default:

@@ -23,12 +23,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"asyncgo/kernel/runner"
 )
 
 // version is gokernel's version.
 const version = "0.1.0"
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == runner.SuperviseArg {
+		// A hidden mode: the kernel runs each cell under gokernel itself.
+		os.Exit(runner.Supervise(os.Args[2:]))
+	}
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
