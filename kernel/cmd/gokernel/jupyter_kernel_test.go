@@ -11,10 +11,9 @@ import (
 // knownFailures are the suite's tests that fail for a known reason, each
 // with that reason. The test fails when another test fails, and when a
 // known failure passes, so that this list is kept exact.
-var knownFailures = map[string]string{
-	"test_error": "a cell that crashes on the yaegi engine is run again compiled, so its error " +
-		"output comes after a clear_output (two outputs, the suite wants one); issue 16 removes the re-run",
-}
+// None today: since a cell runs once (no re-run after a crash on the fast
+// path), test_error passes too.
+var knownFailures = map[string]string{}
 
 // jupyterPython is the Python of Debian's Jupyter packages, which the
 // CI installs (python3-jupyter-kernel-test among them).
