@@ -1,0 +1,7 @@
+//go:build ignore
+
+package main
+
+func double(n int) int {
+	return 2 * n
+}
