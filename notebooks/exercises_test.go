@@ -182,13 +182,69 @@ func cellForRun(c *notebook.Cell, src string, run bool) *notebook.Cell {
 	return &cp
 }
 
-// needed reports whether a cell must run for later cells to see what it
-// leaves: every run of a cell is a fresh process, so only declarations,
-// imports, magics and shell commands outlast it. A cell that does not
-// parse runs (and fails as it would for the learner).
-func needed(src string) bool {
+// cellNeeds is what a cell leaves to later cells and what it uses.
+type cellNeeds struct {
+	always   bool            // magics, imports, shell lines, init, blank declarations, or no parse
+	declares []string        // keys of its declarations: names, and T.M for methods
+	uses     map[string]bool // every identifier in it
+}
+
+func needsOf(src string) cellNeeds {
 	c, err := cell.Parse(src)
-	return err != nil || len(c.Decls) > 0 || len(c.Imports) > 0 || len(c.Magics) > 0 || len(c.Shell) > 0
+	if err != nil {
+		return cellNeeds{always: true}
+	}
+	n := cellNeeds{always: len(c.Imports) > 0 || len(c.Magics) > 0 || len(c.Shell) > 0, uses: map[string]bool{}}
+	for _, d := range c.Decls {
+		for _, k := range d.Keys {
+			n.always = n.always || k == "init" || strings.HasPrefix(k, "_:")
+			n.declares = append(n.declares, k)
+		}
+	}
+	if _, f, err := parseCell(src); err == nil {
+		ast.Inspect(f, func(node ast.Node) bool {
+			if id, ok := node.(*ast.Ident); ok {
+				n.uses[id.Name] = true
+			}
+			return true
+		})
+	}
+	return n
+}
+
+// neededCells returns which of the cells (sources, nil for a cell that
+// does not run) must run before the target cells for these to run as they
+// would in the whole notebook. Every run of a cell is a fresh process, so
+// only declarations, imports, magics and shell commands outlast it: a cell
+// is needed when it declares a name that a target or another needed cell
+// uses (a method when its type is used), or when it has imports, magics,
+// shell lines, init or blank declarations. Names are matched without type
+// information, so a few cells more than needed may run.
+func neededCells(sources []*string, targets map[int]bool) map[int]bool {
+	needed := map[int]bool{}
+	want := map[string]bool{}
+	last := -1
+	for i := range targets {
+		last = max(last, i)
+	}
+	for i := last; i >= 0; i-- {
+		if sources[i] == nil {
+			continue
+		}
+		n := needsOf(*sources[i])
+		use := targets[i] || n.always
+		for _, k := range n.declares {
+			typ, _, isMethod := strings.Cut(k, ".")
+			use = use || want[k] || isMethod && want[typ]
+		}
+		if use {
+			needed[i] = true
+			for id := range n.uses {
+				want[id] = true
+			}
+		}
+	}
+	return needed
 }
 
 // exerciseRun is a copy of a notebook made for one run of its checks.
@@ -199,10 +255,10 @@ type exerciseRun struct {
 	exs      []*courseExercise
 }
 
-// prepareRun writes the copy of nb that runs its checks: the cells up to
-// the last check cell that leave something to later cells, the exercise
-// cells and the check cells; with solved, each exercise cell holds its
-// reference solution.
+// prepareRun writes the copy of nb that runs its checks: the exercise
+// cells, the check cells and the cells before them that these need (see
+// neededCells); with solved, each exercise cell holds its reference
+// solution.
 func prepareRun(name string, nb *notebook.Notebook, exs []*courseExercise, solutions, dir string, solved bool) (*exerciseRun, error) {
 	last := 0
 	role := map[int]*courseExercise{}
@@ -213,12 +269,14 @@ func prepareRun(name string, nb *notebook.Notebook, exs []*courseExercise, solut
 			role[c] = e
 		}
 	}
-	cp := *nb
-	cp.Cells = nil
 	stem := strings.TrimSuffix(filepath.Base(name), ".ipynb")
+	sources := make([]*string, len(nb.Cells))
+	targets := map[int]bool{}
 	for i, c := range nb.Cells {
+		if !nbrun.Runs(c) {
+			continue
+		}
 		src := c.Source
-		run := i <= last && nbrun.Runs(c) && (role[i] != nil || needed(src))
 		if e := role[i]; solved && e != nil && e.cell == i {
 			b, err := os.ReadFile(filepath.Join(solutions, stem, e.name+".go"))
 			if err != nil {
@@ -226,7 +284,18 @@ func prepareRun(name string, nb *notebook.Notebook, exs []*courseExercise, solut
 			}
 			src = string(b)
 		}
-		cp.Cells = append(cp.Cells, cellForRun(c, src, run))
+		sources[i] = &src
+		targets[i] = role[i] != nil
+	}
+	run := neededCells(sources, targets)
+	cp := *nb
+	cp.Cells = nil
+	for i, c := range nb.Cells {
+		src := c.Source
+		if sources[i] != nil {
+			src = *sources[i]
+		}
+		cp.Cells = append(cp.Cells, cellForRun(c, src, run[i] && i <= last))
 	}
 	variant := "committed"
 	if solved {
@@ -485,9 +554,10 @@ func TestExerciseProblems(t *testing.T) {
 func TestExercisesCheckFixtures(t *testing.T) {
 	bin := buildKernel(t)
 	nbs := map[string]*notebook.Notebook{
-		// A statement-only cell between exercise and check does not run;
-		// the cell after the last check does not run either.
-		"01-good.ipynb": fixture(`:fmt.Println("hello")`, doubleStart, `:panic("statements only: not needed")`,
+		// Cells that declare nothing the checks use do not run, nor does
+		// the cell after the last check.
+		"01-good.ipynb": fixture(`:fmt.Println("hello")`, ":func unused() int { return 1 }\npanic(\"declares nothing the checks use\")",
+			doubleStart, `:panic("statements only: not needed")`,
 			doubleCheck, "exercise ex2-guess:var guess = 0",
 			"check ex2-guess:if exercise.Check(\"ex2-guess\", guess == 6*7, \"multiply\") {\n\tfmt.Println(\"on\")\n}",
 			`:panic("after the last check")`),
@@ -521,4 +591,26 @@ func TestExercisesCheckFixtures(t *testing.T) {
 		}
 	}
 	t.Logf("ran %d fixture notebooks twice in %v", len(nbs), took.Round(time.Millisecond))
+}
+
+func TestNeededCells(t *testing.T) {
+	src := func(s string) *string { return &s }
+	sources := []*string{
+		0:  src("type cook struct{ name string }"),
+		1:  src("func (c cook) chop() string { return c.name }"),
+		2:  src("func unused() {}"),
+		3:  src("%env A=1"),
+		4:  src("fmt.Println(\"statements only\")"),
+		5:  nil, // a cell that does not run
+		6:  src("func menu() []cook { return []cook{{\"ann\"}} }"),
+		7:  src("var answer = 0 // the exercise"),
+		8:  src("func after() {}"),
+		9:  src("exercise.Check(\"ex\", answer == len(menu()), \"h\")"),
+		10: src("var later = 1"),
+	}
+	got := neededCells(sources, map[int]bool{7: true, 9: true})
+	want := map[int]bool{0: true, 1: true, 3: true, 6: true, 7: true, 9: true}
+	if !maps.Equal(got, want) {
+		t.Errorf("needed cells %v, want %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+	}
 }
