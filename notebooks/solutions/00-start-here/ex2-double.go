@@ -1,7 +1,3 @@
-//go:build ignore
-
-package main
-
 func double(n int) int {
 	return 2 * n
 }

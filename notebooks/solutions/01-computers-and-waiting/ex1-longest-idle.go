@@ -1,7 +1,3 @@
-//go:build ignore
-
-package main
-
 // After the vegetables are chopped, the roast is in the oven for 25 minutes
 // and then the guest takes 5 minutes to answer: two waits in a row, with no
 // work between them, so the cook stands by for 30 minutes without a break.

@@ -1,7 +1,3 @@
-//go:build ignore
-
-package main
-
 var guesses = map[string]string{
 	"sleep 200 ms":                      "resting", // parked until the timer fires
 	"fetch from a slow server (200 ms)": "resting", // parked until the answer arrives

@@ -1,7 +1,3 @@
-//go:build ignore
-
-package main
-
 // One table at a time: each table takes 1 + kitchen + 1 minutes and starts
 // when the one before it has been served: 17, then 24, 27 and 27+12 = 39.
 // All orders first: orders are taken at minutes 0-1, 1-2, 2-3 and 3-4; the
