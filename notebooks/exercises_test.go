@@ -227,20 +227,31 @@ func neededCells(sources []*string, targets map[int]bool) map[int]bool {
 	for i := range targets {
 		last = max(last, i)
 	}
-	for i := last; i >= 0; i-- {
-		if sources[i] == nil {
-			continue
+	needs := make([]cellNeeds, last+1)
+	for i := 0; i <= last; i++ {
+		if sources[i] != nil {
+			needs[i] = needsOf(*sources[i])
 		}
-		n := needsOf(*sources[i])
-		use := targets[i] || n.always
-		for _, k := range n.declares {
-			typ, _, isMethod := strings.Cut(k, ".")
-			use = use || want[k] || isMethod && want[typ]
-		}
-		if use {
-			needed[i] = true
-			for id := range n.uses {
-				want[id] = true
+	}
+	// Until nothing changes: a cell of methods may come between the cell
+	// that declares their type and the one that uses them.
+	for changed := true; changed; {
+		changed = false
+		for i := last; i >= 0; i-- {
+			if sources[i] == nil || needed[i] {
+				continue
+			}
+			n := needs[i]
+			use := targets[i] || n.always
+			for _, k := range n.declares {
+				typ, _, isMethod := strings.Cut(k, ".")
+				use = use || want[k] || isMethod && want[typ]
+			}
+			if use {
+				needed[i], changed = true, true
+				for id := range n.uses {
+					want[id] = true
+				}
 			}
 		}
 	}
@@ -596,16 +607,17 @@ func TestExercisesCheckFixtures(t *testing.T) {
 func TestNeededCells(t *testing.T) {
 	src := func(s string) *string { return &s }
 	sources := []*string{
-		0:  src("type cook struct{ name string }"),
-		1:  src("func (c cook) chop() string { return c.name }"),
+		0: src("type cook struct{ name string }\ntype kitchen []cook\ntype staff struct{ all kitchen }"),
+		// Methods between their type and their use, which names neither.
+		1:  src("func (k kitchen) Len() int { return len(k) }\nfunc (k kitchen) Less(i, j int) bool { return false }"),
 		2:  src("func unused() {}"),
 		3:  src("%env A=1"),
 		4:  src("fmt.Println(\"statements only\")"),
 		5:  nil, // a cell that does not run
-		6:  src("func menu() []cook { return []cook{{\"ann\"}} }"),
+		6:  src("func menu(s staff) int { return sort.Reverse(s.all).Len() }"),
 		7:  src("var answer = 0 // the exercise"),
 		8:  src("func after() {}"),
-		9:  src("exercise.Check(\"ex\", answer == len(menu()), \"h\")"),
+		9:  src("exercise.Check(\"ex\", answer == menu(staff{}), \"h\")"),
 		10: src("var later = 1"),
 	}
 	got := neededCells(sources, map[int]bool{7: true, 9: true})
