@@ -1,0 +1,3 @@
+func double(n int) int {
+	return 2 * n
+}

@@ -1,0 +1,2 @@
+// guess is your prediction: the minute at which the cocoa is served.
+const guess = 8 * time.Minute
