@@ -1,11 +1,23 @@
 // Package exercise checks a learner's answers to the course's exercises.
 //
 // Each check shows one line in the notebook: a green tick with the
-// exercise's name when the answer is right, or a red cross with what was
-// expected and a hint when it is not. Outside a notebook the same line is
-// printed as text. Checks return a Verdict, which is true when they
-// passed, so a cell can go on only when the answer is right; a check on
-// the last line of a cell shows its line and nothing more.
+// exercise's name when the answer is right, or a red cross with what the
+// answer was and a hint when it is not. A check never shows the answer it
+// wants (the wanted value of Equal, the range of Between): a learner who
+// runs the check on a wrong answer learns what to look at, not what to
+// type. Outside a notebook the same line is printed as text.
+//
+// The line's display data carries its verdict for programs as well, in
+// the metadata key MetadataKey:
+//
+//	{"asyncgo/exercise": {"name": "ex1-fan-out", "passed": false}}
+//
+// so that a test running a notebook can tell which checks passed without
+// reading the text.
+//
+// Checks return a Verdict, which is true when they passed, so a cell can
+// go on only when the answer is right; a check on the last line of a cell
+// shows its line and nothing more.
 package exercise
 
 import (
@@ -16,6 +28,10 @@ import (
 	"asyncgo/helpers/display"
 )
 
+// MetadataKey is the key of the display metadata that carries a check's
+// name and verdict: {"name": string, "passed": bool}.
+const MetadataKey = "asyncgo/exercise"
+
 // Check shows whether the exercise called name was answered: ok is the
 // verdict, hint what to look at when it is false.
 func Check(name string, ok bool, hint string) Verdict {
@@ -23,24 +39,26 @@ func Check(name string, ok bool, hint string) Verdict {
 	return Verdict(ok)
 }
 
-// Equal checks that got equals want.
+// Equal checks that got equals want. When it does not, it shows got and
+// the hint, never want.
 func Equal[T comparable](name string, got, want T, hint string) Verdict {
 	ok := got == want
 	detail := ""
 	if !ok {
-		detail = fmt.Sprintf("got %s, want %s", display.Format(got), display.Format(want))
+		detail = "got " + display.Format(got)
 	}
 	show(name, ok, detail, hint)
 	return Verdict(ok)
 }
 
 // Between checks that lo <= got <= hi: for answers that vary a little from
-// run to run, such as timings.
+// run to run, such as timings. When got is outside, it shows got and the
+// hint, never the bounds.
 func Between[T cmp.Ordered](name string, got, lo, hi T, hint string) Verdict {
 	ok := got >= lo && got <= hi
 	detail := ""
 	if !ok {
-		detail = fmt.Sprintf("got %s, want between %s and %s", display.Format(got), display.Format(lo), display.Format(hi))
+		detail = "got " + display.Format(got)
 	}
 	show(name, ok, detail, hint)
 	return Verdict(ok)
@@ -86,7 +104,8 @@ func (r Result) Text() string {
 }
 
 // DisplayData renders r for the notebook, with its text form as the
-// plain-text alternative.
+// plain-text alternative and its name and verdict in the metadata under
+// MetadataKey.
 func (r Result) DisplayData() display.Data {
 	colour, mark, verdict := "#1a7f37", "✔", "correct"
 	if !r.OK {
@@ -101,7 +120,10 @@ func (r Result) DisplayData() display.Data {
 		h += "<br><i>Hint:</i> " + html.EscapeString(r.Hint)
 	}
 	h += "</div>"
-	return display.Data{MIME: map[string]any{"text/html": h, "text/plain": r.Text()}}
+	return display.Data{
+		MIME:     map[string]any{"text/html": h, "text/plain": r.Text()},
+		Metadata: map[string]any{MetadataKey: map[string]any{"name": r.Name, "passed": r.OK}},
+	}
 }
 
 func show(name string, ok bool, detail, hint string) {

@@ -1,8 +1,11 @@
 package exercise_test
 
 import (
+	"io"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"asyncgo/helpers/exercise"
 )
@@ -13,7 +16,7 @@ func TestResultText(t *testing.T) {
 		want string
 	}{
 		{exercise.Result{Name: "Exercise 1", OK: true}, "✔ Exercise 1: correct"},
-		{exercise.Result{Name: "Exercise 2", Detail: "got 3, want 4", Hint: "count the goroutines"}, "✘ Exercise 2: not yet (got 3, want 4). Hint: count the goroutines"},
+		{exercise.Result{Name: "Exercise 2", Detail: "got 3", Hint: "count the goroutines"}, "✘ Exercise 2: not yet (got 3). Hint: count the goroutines"},
 		{exercise.Result{Name: "E", Hint: "h"}, "✘ E: not yet. Hint: h"},
 	}
 	for _, tt := range tests {
@@ -53,7 +56,73 @@ func ExampleEqual() {
 	exercise.Equal("Exercise 2", len("héllo"), 5, "len counts bytes, not letters")
 	// Output:
 	// ✔ Exercise 1: correct
-	// ✘ Exercise 2: not yet (got 6, want 5). Hint: len counts bytes, not letters
+	// ✘ Exercise 2: not yet (got 6). Hint: len counts bytes, not letters
+}
+
+func TestMetadata(t *testing.T) {
+	for _, ok := range []bool{true, false} {
+		d := exercise.Result{Name: "ex1-fan-out", OK: ok, Hint: "h"}.DisplayData()
+		md, _ := d.Metadata[exercise.MetadataKey].(map[string]any)
+		if md["name"] != "ex1-fan-out" || md["passed"] != ok || len(md) != 2 {
+			t.Errorf("OK=%v: metadata %v, want name ex1-fan-out and passed %v", ok, d.Metadata, ok)
+		}
+	}
+}
+
+// TestNeverShowsTheAnswer runs the checks as a learner does, on wrong
+// answers, and looks for the wanted value in everything they show.
+func TestNeverShowsTheAnswer(t *testing.T) {
+	tests := []struct {
+		name   string
+		check  func() exercise.Verdict
+		hidden []string // what the output must not contain
+		shown  string   // what it must contain
+	}{
+		{"Equal int", func() exercise.Verdict { return exercise.Equal("e", 41, 4242, "h") }, []string{"4242"}, "got 41"},
+		{"Equal string", func() exercise.Verdict { return exercise.Equal("e", "abc", "secret", "h") }, []string{"secret"}, "got abc"},
+		{"Between below", func() exercise.Verdict { return exercise.Between("e", 3, 1000, 2000, "h") }, []string{"1000", "2000"}, "got 3"},
+		{"Between above", func() exercise.Verdict {
+			return exercise.Between("e", 9*time.Second, 1500*time.Millisecond, 2500*time.Millisecond, "h")
+		}, []string{"1.5s", "2.5s"}, "got 9s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v exercise.Verdict
+			out := captureStdout(t, func() { v = tt.check() })
+			if v {
+				t.Fatalf("check passed on a wrong answer")
+			}
+			for _, h := range tt.hidden {
+				if strings.Contains(out, h) {
+					t.Errorf("output shows %q, part of the answer: %s", h, out)
+				}
+			}
+			if !strings.Contains(out, tt.shown) || !strings.Contains(out, "Hint: h") {
+				t.Errorf("output %q does not show %q and the hint", out, tt.shown)
+			}
+		})
+	}
+}
+
+// captureStdout returns what f prints on standard output, where the
+// checks print their line outside a notebook.
+func captureStdout(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = w
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	f()
+	os.Stdout = old
+	w.Close()
+	return string(<-done)
 }
 
 func ExampleBetween() {

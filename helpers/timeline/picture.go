@@ -120,22 +120,29 @@ type look struct {
 	color string // fill and outline colour
 	solid bool   // opaque fill with white labels; otherwise a tinted fill with an outline
 	dash  bool   // dashed outline
+	hatch bool   // a tinted fill with diagonal stripes, and an outline
 }
 
 // palette holds the colours of custom kinds. Every colour is mid-toned, so
 // that it stands out on light and on dark backgrounds alike.
 var palette = []string{"#8b5cf6", "#10b981", "#ec4899", "#14b8a6", "#f97316", "#6366f1", "#84cc16", "#06b6d4"}
 
+// lookOf returns how kind k is drawn. The built-in kinds differ by more
+// than colour: running is solid, waiting a tint with an outline, runnable
+// a tint with a dashed outline, blocked hatched. Their colours (deep blue,
+// amber, grey, crimson) stay apart for normal vision and under
+// protanopia, deuteranopia and tritanopia, on light and dark backgrounds,
+// which TestPaletteUnderColourVisionDeficiencies checks by simulation.
 func lookOf(k Kind) look {
 	switch k {
 	case Running:
-		return look{color: "#3b82f6", solid: true}
+		return look{color: "#2157bb", solid: true}
 	case Waiting:
-		return look{color: "#f59e0b"}
+		return look{color: "#f3cb59"}
 	case Runnable:
-		return look{color: "#9ca3af", dash: true}
+		return look{color: "#90929d", dash: true}
 	case Blocked:
-		return look{color: "#ef4444"}
+		return look{color: "#c30a2e", hatch: true}
 	}
 	h := fnv.New32a()
 	h.Write([]byte(k))

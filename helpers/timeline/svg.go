@@ -3,6 +3,7 @@ package timeline
 import (
 	"cmp"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -159,10 +160,41 @@ func renderSVG(pics []picture, opts Options) string {
 
 	var out strings.Builder
 	fmt.Fprintf(&out, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %s %s" width="100%%" font-family="sans-serif" font-size="11">`, num(width), num(y))
+	drawing := body.String()
+	if strings.Contains(drawing, hatchRef) {
+		h := fnv.New32a()
+		h.Write([]byte(drawing))
+		id := fmt.Sprintf("timeline-hatch-%08x", h.Sum32())
+		drawing = strings.ReplaceAll(drawing, hatchRef, id)
+		out.WriteString(hatchPattern(id, lookOf(Blocked).color))
+	}
 	out.WriteString(grid.String())
-	out.WriteString(body.String())
+	out.WriteString(drawing)
 	out.WriteString("</svg>\n")
 	return out.String()
+}
+
+// tintOpacity is the opacity of the fill of a kind that is not solid.
+const tintOpacity = "0.4"
+
+// The hatch pattern: a light tint, so that labels stay readable, crossed
+// by stripes 2 pixels wide every 8.
+const (
+	hatchTint   = "0.25"
+	hatchStripe = "0.9"
+)
+
+// hatchRef stands for the id of the hatch pattern while a picture is
+// drawn; renderSVG replaces it with an id made from the picture, so that
+// pictures inlined in one page do not depend on each other's patterns.
+const hatchRef = "timeline-hatch-ref"
+
+// hatchPattern returns the definition of the hatch pattern called id in
+// colour: a tint crossed by diagonal stripes.
+func hatchPattern(id, colour string) string {
+	return `<defs><pattern id="` + id + `" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
+		`<rect width="8" height="8" fill="` + colour + `" fill-opacity="` + hatchTint + `"/>` +
+		`<rect width="2" height="8" fill="` + colour + `" fill-opacity="` + hatchStripe + `"/></pattern></defs>`
 }
 
 // attrs returns the fill and outline attributes of a look.
@@ -170,7 +202,10 @@ func (lk look) attrs() string {
 	if lk.solid {
 		return `fill="` + lk.color + `"`
 	}
-	a := `fill="` + lk.color + `" fill-opacity="0.3" stroke="` + lk.color + `"`
+	if lk.hatch {
+		return `fill="url(#` + hatchRef + `) ` + lk.color + `" stroke="` + lk.color + `"`
+	}
+	a := `fill="` + lk.color + `" fill-opacity="` + tintOpacity + `" stroke="` + lk.color + `"`
 	if lk.dash {
 		a += ` stroke-dasharray="3 2"`
 	}

@@ -27,7 +27,11 @@ import (
 
 // Kind says what a span shows: what its lane was doing during the span.
 //
-// The four kinds below have fixed colours and text characters. Any other
+// The four kinds below have fixed colours and text characters, and in SVG
+// a shape of their own, so that they read without colour too: running is
+// a solid bar, waiting a tinted bar with an outline, runnable a tinted bar
+// with a dashed outline, blocked a hatched bar. Their colours stay apart
+// under the common colour-vision deficiencies. Any other
 // string is a custom kind: it gets a colour from a palette, chosen from
 // the kind's name so that it is the same in every picture, and a text
 // character assigned in name order within each picture.

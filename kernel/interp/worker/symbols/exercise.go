@@ -7,13 +7,16 @@ package symbols
 
 import (
 	"asyncgo/helpers/exercise"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
 func init() {
 	Symbols["asyncgo/helpers/exercise/exercise"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Check": reflect.ValueOf(exercise.Check),
+		"Check":       reflect.ValueOf(exercise.Check),
+		"MetadataKey": reflect.ValueOf(constant.MakeFromLiteral("\"asyncgo/exercise\"", token.STRING, 0)),
 
 		// type definitions
 		"Result":  reflect.ValueOf((*exercise.Result)(nil)),
