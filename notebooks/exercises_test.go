@@ -227,20 +227,31 @@ func neededCells(sources []*string, targets map[int]bool) map[int]bool {
 	for i := range targets {
 		last = max(last, i)
 	}
-	for i := last; i >= 0; i-- {
-		if sources[i] == nil {
-			continue
+	needs := make([]cellNeeds, last+1)
+	for i := 0; i <= last; i++ {
+		if sources[i] != nil {
+			needs[i] = needsOf(*sources[i])
 		}
-		n := needsOf(*sources[i])
-		use := targets[i] || n.always
-		for _, k := range n.declares {
-			typ, _, isMethod := strings.Cut(k, ".")
-			use = use || want[k] || isMethod && want[typ]
-		}
-		if use {
-			needed[i] = true
-			for id := range n.uses {
-				want[id] = true
+	}
+	// Until nothing changes: a cell of methods may come between the cell
+	// that declares their type and the one that uses them.
+	for changed := true; changed; {
+		changed = false
+		for i := last; i >= 0; i-- {
+			if sources[i] == nil || needed[i] {
+				continue
+			}
+			n := needs[i]
+			use := targets[i] || n.always
+			for _, k := range n.declares {
+				typ, _, isMethod := strings.Cut(k, ".")
+				use = use || want[k] || isMethod && want[typ]
+			}
+			if use {
+				needed[i], changed = true, true
+				for id := range n.uses {
+					want[id] = true
+				}
 			}
 		}
 	}
@@ -306,17 +317,21 @@ func prepareRun(name string, nb *notebook.Notebook, exs []*courseExercise, solut
 }
 
 // verdicts returns the check results a cell's outputs show, by exercise
-// name.
-func verdicts(c *notebook.Cell) map[string][]bool {
+// name, and the text of the checks that said wrong (passed or not).
+func verdicts(c *notebook.Cell, wrong bool) (map[string][]bool, []string) {
 	v := map[string][]bool{}
+	var texts []string
 	for _, o := range c.Outputs {
 		m, _ := o.Metadata[exercise.MetadataKey].(map[string]any)
 		name, _ := m["name"].(string)
 		if passed, ok := m["passed"].(bool); ok {
 			v[name] = append(v[name], passed)
+			if text, _ := o.Data["text/plain"].(string); passed == wrong {
+				texts = append(texts, strings.TrimSpace(text))
+			}
 		}
 	}
-	return v
+	return v, texts
 }
 
 // jobs is how many notebooks the exercise runs execute at a time, each
@@ -398,12 +413,14 @@ func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.No
 		}
 		for _, e := range r.exs {
 			for _, c := range e.checks {
-				got := verdicts(ran.Cells[c])[e.name]
+				all, texts := verdicts(ran.Cells[c], !want)
+				got := all[e.name]
 				switch {
 				case len(got) == 0:
 					problems = append(problems, fmt.Sprintf("%s %s: cell %d showed no check of %q", r.notebook, variant, c+1, e.name))
 				case slices.Contains(got, !want):
-					problems = append(problems, fmt.Sprintf("%s: cell %d, the check of %q %s", r.notebook, c+1, e.name, say))
+					problems = append(problems, fmt.Sprintf("%s: cell %d, the check of %q %s: %s",
+						r.notebook, c+1, e.name, say, strings.Join(texts, "; ")))
 				}
 			}
 		}
@@ -579,7 +596,7 @@ func TestExercisesCheckFixtures(t *testing.T) {
 		`02-starts-solved.ipynb: cell 2, the check of "ex1-double" passes on the starting code`,
 		`04-start-fails.ipynb as committed: cell 1 failed: CompileError: `,
 		`05-check-shows-none.ipynb as committed: cell 2 showed no check of "ex1-double"`,
-		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution`,
+		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution: ✘ ex1-double: not yet (got 22). Hint: multiply by two`,
 		`05-check-shows-none.ipynb with the reference solutions: cell 2 showed no check of "ex1-double"`,
 	}
 	if len(problems) != len(want) {
@@ -596,16 +613,17 @@ func TestExercisesCheckFixtures(t *testing.T) {
 func TestNeededCells(t *testing.T) {
 	src := func(s string) *string { return &s }
 	sources := []*string{
-		0:  src("type cook struct{ name string }"),
-		1:  src("func (c cook) chop() string { return c.name }"),
+		0: src("type cook struct{ name string }\ntype kitchen []cook\ntype staff struct{ all kitchen }"),
+		// Methods between their type and their use, which names neither.
+		1:  src("func (k kitchen) Len() int { return len(k) }\nfunc (k kitchen) Less(i, j int) bool { return false }"),
 		2:  src("func unused() {}"),
 		3:  src("%env A=1"),
 		4:  src("fmt.Println(\"statements only\")"),
 		5:  nil, // a cell that does not run
-		6:  src("func menu() []cook { return []cook{{\"ann\"}} }"),
+		6:  src("func menu(s staff) int { return sort.Reverse(s.all).Len() }"),
 		7:  src("var answer = 0 // the exercise"),
 		8:  src("func after() {}"),
-		9:  src("exercise.Check(\"ex\", answer == len(menu()), \"h\")"),
+		9:  src("exercise.Check(\"ex\", answer == menu(staff{}), \"h\")"),
 		10: src("var later = 1"),
 	}
 	got := neededCells(sources, map[int]bool{7: true, 9: true})
