@@ -1,0 +1,7 @@
+// fetchReport pretends to build a report that takes 1 s.
+func fetchReport(ctx context.Context) (string, error) {
+	if err := sleepCtx(ctx, time.Second); err != nil {
+		return "", err
+	}
+	return "report", nil
+}
