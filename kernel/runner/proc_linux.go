@@ -55,11 +55,14 @@ func killDescendants(pgid int) {
 		if reapChildren() {
 			return
 		}
-		left := descendants(self)
-		for _, pid := range left {
+		// A child is left. The scan may see no descendant at all for a
+		// moment (a process that is exiting has no readable /proc entry
+		// while its children are not yet handed to this subreaper), so
+		// only the children running out ends the loop, or the deadline.
+		for _, pid := range descendants(self) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if len(left) == 0 || time.Now().After(deadline) {
+		if time.Now().After(deadline) {
 			return
 		}
 		time.Sleep(time.Millisecond)
