@@ -71,10 +71,17 @@ func Supervise(args []string) int {
 	pid := cmd.Process.Pid
 	fmt.Fprintf(report, "pid %d\n", pid)
 
+	// Only this goroutine reaps the program: killDescendants, which waits
+	// for any child, runs only once the program has been reaped, so the two
+	// never race for it (a lost race left cmd.ProcessState nil and the
+	// supervisor dead before it had killed the program's orphans).
 	waited := make(chan syscall.WaitStatus, 1)
 	go func() {
 		cmd.Wait()
-		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		var ws syscall.WaitStatus
+		if cmd.ProcessState != nil {
+			ws, _ = cmd.ProcessState.Sys().(syscall.WaitStatus)
+		}
 		waited <- ws
 	}()
 	for {
@@ -86,6 +93,11 @@ func Supervise(args []string) int {
 		case sig := <-sigs:
 			if sig == syscall.SIGINT {
 				continue
+			}
+			signalGroup(pid, syscall.SIGKILL)
+			select {
+			case <-waited:
+			case <-time.After(2 * time.Second):
 			}
 			killDescendants(pid)
 			return 1
