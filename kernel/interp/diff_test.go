@@ -73,8 +73,9 @@ type outcome struct {
 var (
 	durationRE = regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|us|ms|s|m|h)\b`)
 	addressRE  = regexp.MustCompile(`0x[0-9a-f]+`)
-	// cellLine is a frame's line in a cell.
-	cellLine = regexp.MustCompile(`(?m)^\t(In\[1\]:\d+)\b`)
+	// cellLine is a frame's line in a cell (Go 1.27 prints //line file
+	// names with the package directory, which the kernel trims).
+	cellLine = regexp.MustCompile(`(?m)^\t(?:\S*/)?(In\[1\]:\d+)\b`)
 )
 
 // normalise replaces durations and addresses in s.
