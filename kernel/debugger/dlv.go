@@ -1,6 +1,7 @@
 package debugger
 
 import (
+	"asyncgo/kernel/runner"
 	"bufio"
 	"bytes"
 	"context"
@@ -22,32 +23,10 @@ import (
 // the one "go install" put in the GOBIN or GOPATH/bin that goCmd (the go
 // command cells build with; "go" when empty) reports.
 func FindDlv(goCmd string) (string, error) {
-	if p, err := exec.LookPath("dlv"); err == nil {
+	if p := runner.FindTool(goCmd, "dlv"); p != "" {
 		return p, nil
 	}
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	missing := errors.New("delve (dlv) is not on PATH, in GOBIN or in GOPATH/bin: install it with " + InstallCommand)
-	out, err := exec.Command(goCmd, "env", "GOBIN", "GOPATH").Output()
-	if err != nil {
-		return "", missing
-	}
-	gobin, gopath, _ := strings.Cut(strings.TrimRight(string(out), "\n"), "\n")
-	dirs := []string{strings.TrimSpace(gobin)}
-	if dirs[0] == "" {
-		dirs = nil
-		for _, p := range filepath.SplitList(strings.TrimSpace(gopath)) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "dlv")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", missing
+	return "", errors.New("delve (dlv) is not on PATH, in GOBIN or in GOPATH/bin: install it with " + InstallCommand)
 }
 
 // DlvVersion is the delve release the kernel is tested with: it builds

@@ -1,6 +1,7 @@
 package editor
 
 import (
+	"asyncgo/kernel/runner"
 	"context"
 	"debug/buildinfo"
 	"encoding/json"
@@ -12,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 )
@@ -58,33 +58,7 @@ func GoplsRelease(path string) string {
 // FindGopls returns the path of gopls: on PATH, else where go install
 // puts it (the go command's GOBIN when set, else GOPATH/bin). It returns ""
 // when gopls is not installed.
-func FindGopls(goCmd string) string {
-	if p, err := exec.LookPath("gopls"); err == nil {
-		return p
-	}
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	out, err := exec.Command(goCmd, "env", "GOBIN", "GOPATH").Output()
-	if err != nil {
-		return ""
-	}
-	gobin, gopath, _ := strings.Cut(strings.TrimRight(string(out), "\n"), "\n")
-	dirs := []string{strings.TrimSpace(gobin)}
-	if dirs[0] == "" {
-		dirs = nil
-		for _, p := range filepath.SplitList(strings.TrimSpace(gopath)) {
-			dirs = append(dirs, filepath.Join(p, "bin"))
-		}
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "gopls")
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	return ""
-}
+func FindGopls(goCmd string) string { return runner.FindTool(goCmd, "gopls") }
 
 // InstallGopls installs the gopls release for the Go release goVersion
 // (see GoplsVersion) with goCmd, writing the go command's output to out.

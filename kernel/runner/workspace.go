@@ -114,6 +114,38 @@ func FindGo() string {
 	return "go"
 }
 
+// FindTool returns the path of the Go tool name (gopls, dlv), installed
+// with go install: on PATH, else in the GOBIN or GOPATH/bin that the go
+// command goCmd (empty means "go") reports. It returns "" when the tool is
+// in none of them.
+func FindTool(goCmd, name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	out, err := exec.Command(goCmd, "env", "GOBIN", "GOPATH").Output()
+	if err != nil {
+		return ""
+	}
+	gobin, gopath, _ := strings.Cut(strings.TrimRight(string(out), "\n"), "\n")
+	dirs := []string{strings.TrimSpace(gobin)}
+	if dirs[0] == "" {
+		dirs = nil
+		for _, p := range filepath.SplitList(strings.TrimSpace(gopath)) {
+			dirs = append(dirs, filepath.Join(p, "bin"))
+		}
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
 // Dir returns the workspace module's directory, where shell lines of cells
 // run and relative paths in cells resolve.
 func (w *Workspace) Dir() string { return w.dir }
