@@ -370,6 +370,15 @@ func findProgramTypesAtHost(p *program) token.Pos {
 	})
 }
 
+// displayedAtHost reports whether a value of type t passed to the display
+// helpers (a parameter of type any) is one findProgramTypesAtHost finds.
+func displayedAtHost(p *program, t types.Type) bool {
+	if t == nil || involvesProgramType(t, map[types.Type]bool{}) {
+		return true
+	}
+	return p.declaresMethods() && (types.IsInterface(t) || isContainerOfInterface(t))
+}
+
 func isFunc(t types.Type) bool {
 	_, ok := t.Underlying().(*types.Signature)
 	return ok

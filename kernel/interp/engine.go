@@ -212,11 +212,21 @@ func (e *Engine) build(ctx context.Context) (string, error) {
 // worker, like runner.Start runs a compiled program: opts.Args are the
 // program's arguments. The caller must call Wait on the process.
 func (e *Engine) Start(ctx context.Context, res *typecheck.Result, src []byte, opts runner.RunOptions) (*Process, error) {
+	return e.start(ctx, Rewrite(res, src), src, opts)
+}
+
+// StartDisplayingLastCall is Start for the program that also displays the
+// value of res's last call (see RewriteDisplayingLastCall): res and src
+// are the program without the display.
+func (e *Engine) StartDisplayingLastCall(ctx context.Context, res *typecheck.Result, src []byte, opts runner.RunOptions) (*Process, error) {
+	return e.start(ctx, RewriteDisplayingLastCall(res, src), src, opts)
+}
+
+func (e *Engine) start(ctx context.Context, code, src []byte, opts runner.RunOptions) (*Process, error) {
 	bin, err := e.Worker(ctx)
 	if err != nil {
 		return nil, err
 	}
-	code := Rewrite(res, src)
 	sum := sha256.Sum256(code)
 	dir := filepath.Join(e.ws.Dir(), "yaegi")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -57,7 +57,20 @@ const (
 // index the rewrite cannot check is one the router keeps from yaegi (the
 // failure-report class).
 func Rewrite(res *typecheck.Result, src []byte) []byte {
-	return dropLineDirectives(rewrite(res, src))
+	return dropLineDirectives(rewrite(res, src, false))
+}
+
+// displayImport is how a rewritten program that displays its last call
+// imports the display helpers, under the name cell.Generate gives them.
+const displayImport = `gokernel_display "asyncgo/helpers/display"`
+
+// RewriteDisplayingLastCall is Rewrite for a program whose last statement
+// in main is a call with one result, which it also passes to
+// asyncgo/helpers/display.Result: the program cell.Generate writes with
+// GenerateOptions.DisplayCall, from the type check of the one it writes
+// without. Line structure is kept, so a crash report's lines are src's.
+func RewriteDisplayingLastCall(res *typecheck.Result, src []byte) []byte {
+	return dropLineDirectives(rewrite(res, src, true))
 }
 
 // dropLineDirectives blanks the //line directives of src, keeping its
@@ -78,7 +91,7 @@ type insertion struct {
 	text string
 }
 
-func rewrite(res *typecheck.Result, src []byte) []byte {
+func rewrite(res *typecheck.Result, src []byte, displayLast bool) []byte {
 	tf := res.Fset.File(res.File.Pos())
 	if tf == nil {
 		return src
@@ -91,11 +104,35 @@ func rewrite(res *typecheck.Result, src []byte) []byte {
 		}
 		rw.collect("main.init", d)
 	}
+	imports := "; import " + hostImport
+	if e := lastExpr(res.File); displayLast && e != nil {
+		// After the statement's line note at the same position; the
+		// closing parenthesis before anything else at the end.
+		rw.insert(e.Pos(), "gokernel_display.Result(")
+		rw.inserts = append([]insertion{{e.End(), ")"}}, rw.inserts...)
+		imports += "; import " + displayImport
+	}
 	sort.Slice(rw.stmts, func(i, j int) bool { return rw.stmts[i].Pos() < rw.stmts[j].Pos() })
 	sort.SliceStable(rw.inserts, func(i, j int) bool { return rw.inserts[i].pos < rw.inserts[j].pos })
 	body := rw.text(res.File.Name.End(), token.Pos(tf.Base()+tf.Size()))
 	head := string(src[:tf.Offset(res.File.Name.End())])
-	return []byte(head + "; import " + hostImport + body)
+	return []byte(head + imports + body)
+}
+
+// lastExpr returns the expression of main's last statement, when that
+// statement is an expression.
+func lastExpr(f *ast.File) ast.Expr {
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv != nil || fd.Name.Name != "main" || fd.Body == nil || len(fd.Body.List) == 0 {
+			continue
+		}
+		if es, ok := fd.Body.List[len(fd.Body.List)-1].(*ast.ExprStmt); ok {
+			return es.X
+		}
+		return nil
+	}
+	return nil
 }
 
 // funcName returns the name the Go runtime gives a declared function in a

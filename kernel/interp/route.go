@@ -44,3 +44,29 @@ func Route(res *typecheck.Result) Decision {
 	}
 	return Decision{Yaegi: true}
 }
+
+// RouteDisplayingLastCall is Route for the program that also displays the
+// value of main's last statement, a call with one result (see
+// RewriteDisplayingLastCall), decided from the type check res of the
+// program without the display: passing the value to the display helpers
+// is passing it to library code as an interface, which the
+// program-types-at-host class looks at. No second type check is needed.
+func RouteDisplayingLastCall(res *typecheck.Result) Decision {
+	d := Route(res)
+	if !d.Yaegi {
+		return d
+	}
+	e := lastExpr(res.File)
+	if e == nil {
+		return Decision{Class: Class{Name: "unchecked", Why: "the program has no last call to display"}}
+	}
+	p := &program{file: res.File, info: res.Info, errors: res.Errors}
+	if displayedAtHost(p, res.Info.TypeOf(e)) {
+		for _, c := range Classes() {
+			if c.Name == "program-types-at-host" {
+				return Decision{Class: c, Where: res.Fset.Position(e.Pos())}
+			}
+		}
+	}
+	return d
+}
