@@ -25,7 +25,7 @@ func (k *Kernel) editorRequest(ctx context.Context, r *channel.Router, m *jupyte
 		DetailLevel int    `json:"detail_level"`
 	}
 	m.Decode(&c)
-	q := editor.NewQuery(k.cells, c.Code, c.CursorPos)
+	q := editor.NewQuery(k.exec.Session(), c.Code, c.CursorPos)
 	k.editorWG.Add(1)
 	go func() {
 		defer k.editorWG.Done()

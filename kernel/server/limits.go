@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"asyncgo/kernel/channel"
+	"asyncgo/kernel/execution"
 	"asyncgo/kernel/jupyter"
 )
 
@@ -38,7 +39,7 @@ func (k *Kernel) refuseLargeCell(r *channel.Router, m *jupyter.Message) bool {
 	if !req.Silent {
 		k.count++
 	}
-	failure := errorContent{
+	failure := execution.Failure{
 		Name:  "CellTooLarge",
 		Value: fmt.Sprintf("this cell is %s, more than the %s a cell may be; split it into smaller cells, or read large data from a file (the kernel's %s environment variable sets the limit)", sizeText(len(req.Code)), sizeText(k.cfg.MaxCell), MaxCellEnv),
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,7 +12,7 @@ import (
 	"asyncgo/kernel/jupyter"
 )
 
-// output publishes one cell's outputs on IOPub in the order the program
+// output is the execution.Sink of one cell: it publishes the cell's outputs on IOPub in the order the program
 // produced them. Printed text is coalesced: it is sent at most once per
 // flush interval (and whenever a display or the other stream comes next),
 // never splitting a UTF-8 character. Past the cell's output limit the rest
@@ -26,7 +27,6 @@ type output struct {
 	pending []byte
 	sent    int // bytes published so far
 	cut     bool
-	race    bool // the race detector reported a data race
 	done    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -46,7 +46,7 @@ func newOutput(k *Kernel, parent *jupyter.Message, silent bool, limit int, inter
 			case <-o.done:
 				return
 			case <-t.C:
-				o.flush()
+				o.Flush()
 			}
 		}
 	}()
@@ -62,14 +62,15 @@ func (o *output) close() {
 	o.flushLocked(true)
 }
 
-func (o *output) flush() {
+// Flush sends the pending text.
+func (o *output) Flush() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.flushLocked(false)
 }
 
-// stream adds printed text of stream name ("stdout" or "stderr").
-func (o *output) stream(name string, b []byte) {
+// Stream adds printed text of stream name ("stdout" or "stderr").
+func (o *output) Stream(name string, b []byte) {
 	if o.silent || len(b) == 0 {
 		return
 	}
@@ -118,12 +119,9 @@ func (o *output) flushLocked(final bool) {
 	}
 	o.sent += len(send)
 	out := string(send)
-	if o.name == "stderr" && strings.Contains(out, "WARNING: DATA RACE") {
-		o.race = true
-	}
 	// Programs print cell file names in stack traces, race reports and
 	// runtime.Stack output; the learner knows the cells as In[N].
-	o.publishLocked("stream", map[string]any{"name": o.name, "text": o.k.names.replace(out)})
+	o.publishLocked("stream", map[string]any{"name": o.name, "text": o.k.exec.Names(out)})
 	o.pending = append(o.pending[:0], text[len(text)-keep:]...)
 }
 
@@ -146,7 +144,7 @@ func incompleteSuffix(b []byte) int {
 }
 
 // partialCellName returns how many bytes at the end of b may be the start
-// of a cell file name (see cellFileName), to hold back until the rest comes.
+// of a cell file name (see execution's names), to hold back until the rest comes.
 func partialCellName(b []byte) int {
 	const prefix, hexDigits = "cell", 12
 	for n := min(len(b), len(prefix)+hexDigits-1); n > 0; n-- {
@@ -173,8 +171,8 @@ func couldStartCellName(tail []byte, prefix string, hexDigits int) bool {
 	return true
 }
 
-// display publishes a display frame from the program.
-func (o *output) display(f *frame.Message) {
+// Display publishes a display frame from the program.
+func (o *output) Display(f *frame.Message) {
 	if o.silent {
 		return
 	}
@@ -216,19 +214,15 @@ func (o *output) display(f *frame.Message) {
 	}
 }
 
-// sawRace reports whether the program's stderr held a race detector
-// report.
-func (o *output) sawRace() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.flushLocked(true)
-	return o.race
+// BadFrame reports a display message the program got wrong, as text in
+// the cell: the program keeps running.
+func (o *output) BadFrame(err error) {
+	o.Stream("stderr", []byte("gokernel: a display message from the program was not shown: "+err.Error()+"\n"))
 }
 
-// badFrame reports a display message the program got wrong, as text in
-// the cell: the program keeps running.
-func (o *output) badFrame(err error) {
-	o.stream("stderr", []byte("gokernel: a display message from the program was not shown: "+err.Error()+"\n"))
+// Input asks the frontend for a line of input on the stdin socket.
+func (o *output) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	return o.k.askInput(ctx, o.parent, prompt, password)
 }
 
 func (o *output) publishLocked(msgType string, content map[string]any) {

@@ -1,21 +1,21 @@
 // Package server is gokernel's Jupyter kernel: it answers the Jupyter
-// messaging protocol (version 5.4) on the sockets of a connection file and
-// runs Go cells.
+// messaging protocol (version 5.4) on the sockets of a connection file.
 //
-// Each cell becomes a Go program (see asyncgo/kernel/cell), built with the
-// Go toolchain and run as a fresh child process (see asyncgo/kernel/runner).
-// Declarations persist across cells; values do not. Requests on the shell
-// socket are served one at a time, in order; the control socket is served
-// beside it, so an interrupt or a shutdown reaches a busy kernel.
+// The server keeps the protocol: messages, sockets, replies, the order of
+// IOPub messages, execution counts, history, interrupts (by cancelling the
+// running cell's context) and aborting queued cells after an error. It
+// hands each cell's code to an asyncgo/kernel/execution Executor, which
+// runs it (magics, shell lines, the Go program on yaegi or the compiler)
+// and sends its outputs back through the server's execution.Sink, which
+// publishes them on IOPub. Requests on the shell socket are served one at
+// a time, in order; the control socket is served beside it, so an
+// interrupt or a shutdown reaches a busy kernel.
 package server
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -23,9 +23,9 @@ import (
 	"asyncgo/kernel/cell"
 	"asyncgo/kernel/channel"
 	"asyncgo/kernel/editor"
+	"asyncgo/kernel/execution"
 	"asyncgo/kernel/jupyter"
 	"asyncgo/kernel/runner"
-	"asyncgo/kernel/typecheck"
 )
 
 // Config configures a Kernel.
@@ -69,16 +69,10 @@ type Kernel struct {
 	ws      *runner.Workspace
 	sock    *channel.Sockets
 
-	cells   *cell.Session     // used only by the shell goroutine
-	count   int               // execution count
-	silent  int               // count of cells run without history
-	sources map[string]string // cell file name → source, for diagnostics
-	names   cellNames
-	// checkers type-check programs, one per set of build flags and
-	// environment (export data differs between them).
-	checkers map[string]*typecheck.Checker
-	// engines is the %engine setting and the yaegi engine.
-	engines engineState
+	// exec runs the cells; used only by the shell goroutine.
+	exec    *execution.Executor
+	count   int // execution count
+	silent  int // count of cells run without history
 	history []HistoryEntry
 	// editor answers complete and inspect requests, each on a goroutine
 	// of editorWG.
@@ -88,10 +82,6 @@ type Kernel struct {
 	mu      sync.Mutex
 	cancel  context.CancelFunc // interrupts the running cell
 	running bool
-
-	goVersionOnce sync.Once
-	goVersion     string
-	newerGoOnce   sync.Once // says once that gokernel is older than the Go
 
 	stop     context.CancelFunc
 	shutdown chan struct{}
@@ -124,18 +114,23 @@ func New(cfg Config) (*Kernel, error) {
 			cfg.Logger.Warn("the workspace will be left behind if the kernel is killed", "err", err)
 		}
 	}
-	return &Kernel{
+	k := &Kernel{
 		editor:   editor.New(editor.Config{Workspace: ws, Logger: cfg.Logger}),
 		cfg:      cfg,
 		log:      cfg.Logger,
 		session:  jupyter.NewID(),
 		ws:       ws,
-		cells:    cell.NewSession(),
-		sources:  map[string]string{},
-		names:    cellNames{},
-		checkers: map[string]*typecheck.Checker{},
 		shutdown: make(chan struct{}),
-	}, nil
+	}
+	k.exec = execution.New(execution.Config{
+		Workspace:  ws,
+		Logger:     cfg.Logger,
+		Version:    cfg.Version,
+		Grace:      cfg.Grace,
+		Supervisor: cfg.Supervisor,
+		Status:     k.stateText,
+	})
+	return k, nil
 }
 
 // Serve listens on the connection's sockets and serves requests until a
@@ -154,7 +149,7 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	defer k.ws.Close()
 	// Runs before the workspace goes: a background build of the yaegi
 	// worker writes there.
-	defer k.closeEngine()
+	defer k.exec.Close()
 	defer k.editor.Close()
 	defer k.editorWG.Wait()
 	defer k.Interrupt()
@@ -303,31 +298,9 @@ func (k *Kernel) kernelInfo() map[string]any {
 	}
 }
 
-// toolchainVersion returns the version of the Go toolchain that builds
-// cells, read from its GOROOT/VERSION file (no process is started).
-func (k *Kernel) toolchainVersion() string {
-	k.goVersionOnce.Do(func() {
-		k.goVersion = ToolchainVersion(k.ws.Go())
-	})
-	return k.goVersion
-}
-
 // ToolchainVersion returns the version of the go command at path (such as
 // "go1.26.8"), from the VERSION file of its GOROOT, or by asking it.
-func ToolchainVersion(goCmd string) string {
-	if p, err := filepath.EvalSymlinks(goCmd); err == nil {
-		if b, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(p)), "VERSION")); err == nil {
-			first, _, _ := strings.Cut(string(b), "\n")
-			if strings.HasPrefix(first, "go") {
-				return strings.TrimSpace(first)
-			}
-		}
-	}
-	if out, err := exec.Command(goCmd, "env", "GOVERSION").Output(); err == nil {
-		return strings.TrimSpace(string(out))
-	}
-	return "unknown (no Go toolchain found: install Go 1.26)"
-}
+func ToolchainVersion(goCmd string) string { return execution.ToolchainVersion(goCmd) }
 
 func (k *Kernel) historyReply(m *jupyter.Message) map[string]any {
 	var c struct {
@@ -376,19 +349,4 @@ func (k *Kernel) publish(parent *jupyter.Message, msgType string, content any) {
 
 func (k *Kernel) publishStatus(parent *jupyter.Message, state string) {
 	k.publish(parent, "status", map[string]any{"execution_state": state})
-}
-
-// errorContent is the content of an error output and of a failed reply.
-type errorContent struct {
-	Name      string   `json:"ename"`
-	Value     string   `json:"evalue"`
-	Traceback []string `json:"traceback"`
-}
-
-// closeEngine stops the yaegi engine's background work, if it started any.
-// It runs after the shell goroutine has ended.
-func (k *Kernel) closeEngine() {
-	if k.engines.fast != nil {
-		k.engines.fast.Close()
-	}
 }

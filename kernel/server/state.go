@@ -36,10 +36,11 @@ func (k *Kernel) State() State {
 	return s
 }
 
+// stateText is the kernel's state as %kernel shows it, below the version
+// line execution writes.
 func (k *Kernel) stateText() string {
 	s := k.State()
 	var b strings.Builder
-	fmt.Fprintf(&b, "gokernel %s, cells built with %s\n", k.cfg.Version, k.toolchainVersion())
 	fmt.Fprintf(&b, "cells run: %d\ngoroutines: %d\nheap: %.1f MiB\n", s.Cells, s.Goroutines, float64(s.HeapBytes)/(1<<20))
 	if s.RSSBytes > 0 {
 		fmt.Fprintf(&b, "resident memory: %.1f MiB\n", float64(s.RSSBytes)/(1<<20))
