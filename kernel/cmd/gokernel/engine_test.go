@@ -94,8 +94,11 @@ func BenchmarkEngines(b *testing.B) {
 		return e
 	})
 	cells := map[string]string{
-		"trivial":   "fmt.Println(\"cell %d\")",
-		"goroutine": "var wg sync.WaitGroup\nres := make([]int, 4)\nfor i := 0; i < 4; i++ {\n\twg.Add(1)\n\tgo square(&wg, res, i)\n}\nwg.Wait()\nfmt.Println(res, %d)\n\nfunc square(wg *sync.WaitGroup, out []int, i int) { defer wg.Done(); out[i] = i * i }",
+		"trivial": "fmt.Println(\"cell %d\")",
+		// A last call with one result, whose value is shown: its program
+		// is decided by a type check.
+		"shown-call": "strings.Repeat(\"cell %d \", 2)",
+		"goroutine":  "var wg sync.WaitGroup\nres := make([]int, 4)\nfor i := 0; i < 4; i++ {\n\twg.Add(1)\n\tgo square(&wg, res, i)\n}\nwg.Wait()\nfmt.Println(res, %d)\n\nfunc square(wg *sync.WaitGroup, out []int, i int) { defer wg.Done(); out[i] = i * i }",
 	}
 	run := func(engine, code string) time.Duration {
 		start := time.Now()
@@ -113,7 +116,7 @@ func BenchmarkEngines(b *testing.B) {
 		}
 		return took
 	}
-	for _, name := range []string{"trivial", "goroutine"} {
+	for _, name := range []string{"trivial", "shown-call", "goroutine"} {
 		b.Run(name, func(b *testing.B) {
 			var yaegi, compiled time.Duration
 			n := 0
