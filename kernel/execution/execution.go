@@ -15,7 +15,8 @@
 // gets back an Outcome.
 //
 // An Executor is used by one goroutine at a time (the server's shell
-// goroutine); its Names method may be called from any goroutine.
+// goroutine); its Names and TypeChecks methods may be called from any
+// goroutine.
 package execution
 
 import (
@@ -77,8 +78,11 @@ type Outcome struct {
 // Failure is a failed cell's error, as Jupyter's error output and
 // execute_reply carry it.
 type Failure struct {
-	Name      string   `json:"ename"`
-	Value     string   `json:"evalue"`
+	// Name is the kind of failure, such as "CompileError" or "panic".
+	Name string `json:"ename"`
+	// Value is the failure in one line.
+	Value string `json:"evalue"`
+	// Traceback is the failure as shown, line by line, with ANSI colour.
 	Traceback []string `json:"traceback"`
 }
 
@@ -88,7 +92,10 @@ type Failure struct {
 // path, builds the program with Flags added to its build flags, commits
 // the cell, and calls Run with the binary instead of starting it itself.
 // How the debugger session is started, and breakpoints set, is the
-// Debugger's affair.
+// Debugger's affair. The program's //line directives name cells by their
+// file names (cell followed by 12 hex digits, the names Names rewrites);
+// a debugger that wants other paths there (such as one per cell under
+// its own directory) adds that here, in the Executor's generate step.
 type Debugger interface {
 	// Active reports whether the next program runs under the debugger
 	// (the debugger is started and has breakpoints).
