@@ -249,3 +249,33 @@ func TestDebuggerRunsProgram(t *testing.T) {
 		t.Errorf("outcome %q %+v, %d debugger runs, outputs %q; want the compiled program run once by the debugger", out.Engine, out.Failure, d.runs, events)
 	}
 }
+
+// TestShownCallFailsAsGo checks that a last call whose value would be
+// shown, and which panics, fails on yaegi as it does compiled.
+func TestShownCallFailsAsGo(t *testing.T) {
+	x := newExecutor(t, execution.Config{})
+	if out, _ := run(t, x, 1, "func at(s []int, i int) int { return s[i] }"); out.Failure != nil {
+		t.Fatal(out.Failure)
+	}
+	var got []*execution.Failure
+	for i, engine := range []string{"yaegi", "go"} {
+		run(t, x, 10*i+2, "%engine "+engine)
+		// A different cell for each engine, so the compiled binary of
+		// one is not at hand for the other.
+		out, events := run(t, x, 10*i+3, fmt.Sprintf("n := %d\nat([]int{1, 2, 3}, n+5)", i))
+		if out.Engine != engine || out.Failure == nil || len(events) != 0 {
+			t.Fatalf("%s: ran with %q, failure %+v, outputs %q; want a panic on %s and no value shown", engine, out.Engine, out.Failure, events, engine)
+		}
+		got = append(got, out.Failure)
+	}
+	y, g := got[0], got[1]
+	wantValue := func(i int) string { return fmt.Sprintf("runtime error: index out of range [%d] with length 3", 5+i) }
+	if y.Name != g.Name || y.Value != wantValue(0) || g.Value != wantValue(1) {
+		t.Errorf("yaegi failed with %q %q, the compiled program with %q %q", y.Name, y.Value, g.Name, g.Value)
+	}
+	for i, f := range got {
+		if tb := strings.Join(f.Traceback, "\n"); !strings.Contains(tb, fmt.Sprintf("In[%d]:2", 10*i+3)) || !strings.Contains(tb, "In[1]:1") {
+			t.Errorf("traceback of engine %d does not name the cell lines In[%d]:2 and In[1]:1:\n%s", i, 10*i+3, tb)
+		}
+	}
+}
