@@ -21,6 +21,7 @@ package execution
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -110,9 +111,10 @@ type Debugger interface {
 
 // Config configures an Executor.
 type Config struct {
-	// Workspace is where cell programs are built; the Executor does not
-	// close it.
-	Workspace *runner.Workspace
+	// Workspace configures the module cell programs are built in. The
+	// Executor makes it and removes it at Close (unless Workspace.Dir
+	// names one).
+	Workspace runner.Options
 	// Logger receives the Executor's own log; nil means discard.
 	Logger *slog.Logger
 	// Version is gokernel's version, for %kernel.
@@ -152,21 +154,36 @@ type Executor struct {
 	newerGoOnce   sync.Once
 }
 
-// New returns an Executor that builds cells in cfg.Workspace.
-func New(cfg Config) *Executor {
+// New returns an Executor with a workspace made as cfg.Workspace says.
+func New(cfg Config) (*Executor, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ws, err := runner.NewWorkspace(cfg.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Workspace.Dir == "" {
+		// So that the next kernel removes it if this one is killed.
+		if err := runner.MarkOwner(ws.Dir()); err != nil {
+			cfg.Logger.Warn("the workspace will be left behind if the kernel is killed", "err", err)
+		}
 	}
 	return &Executor{
 		cfg:      cfg,
 		log:      cfg.Logger,
-		ws:       cfg.Workspace,
+		ws:       ws,
 		cells:    cell.NewSession(),
 		sources:  map[string]string{},
 		names:    newNames(),
 		checkers: map[string]*typecheck.Checker{},
-	}
+	}, nil
 }
+
+// Workspace returns the module cells are built in, for those who read it
+// too (the editor, the Go version in kernel_info). It is valid until
+// Close.
+func (x *Executor) Workspace() *runner.Workspace { return x.ws }
 
 // Session returns the cell session: the declarations committed so far.
 // The editor completes against it; it must be read on the goroutine that
@@ -183,12 +200,14 @@ func (x *Executor) Names(s string) string { return x.names.replace(s) }
 func (x *Executor) TypeChecks() int { return int(x.checks.Load()) }
 
 // Close stops the Executor's background work (a build of the yaegi
-// worker) and waits for it to end. Close it before its workspace.
+// worker), waits for it to end, and closes the workspace. Whoever else
+// works in the workspace (the editor) must be closed first.
 func (x *Executor) Close() error {
+	var err error
 	if x.engines.fast != nil {
-		return x.engines.fast.Close()
+		err = x.engines.fast.Close()
 	}
-	return nil
+	return errors.Join(err, x.ws.Close())
 }
 
 // Run runs c: its magics, its shell lines and its Go code, sending its

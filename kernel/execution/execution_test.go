@@ -60,19 +60,20 @@ func newExecutor(t *testing.T, cfg execution.Config) *execution.Executor {
 	if testing.Short() {
 		t.Skip("builds and runs programs")
 	}
-	ws, err := runner.NewWorkspace(runner.Options{})
+	x, err := execution.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ws.Close() })
-	warm := interp.NewEngine(ws, "")
+	t.Cleanup(func() {
+		if err := x.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	warm := interp.NewEngine(x.Workspace(), "")
 	if _, err := warm.Worker(context.Background()); err != nil {
 		t.Fatalf("build the yaegi worker: %v", err)
 	}
 	warm.Close()
-	cfg.Workspace = ws
-	x := execution.New(cfg)
-	t.Cleanup(func() { x.Close() })
 	return x
 }
 

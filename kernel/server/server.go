@@ -65,8 +65,8 @@ const DefaultOutputLimit = 8 << 20
 type Kernel struct {
 	cfg     Config
 	log     *slog.Logger
-	session string // this kernel's session id in message headers
-	ws      *runner.Workspace
+	session string            // this kernel's session id in message headers
+	ws      *runner.Workspace // exec's, which the editor reads too
 	sock    *channel.Sockets
 
 	// exec runs the cells; used only by the shell goroutine.
@@ -104,32 +104,25 @@ func New(cfg Config) (*Kernel, error) {
 	if cfg.Version == "" {
 		cfg.Version = "devel"
 	}
-	ws, err := runner.NewWorkspace(cfg.Workspace)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Workspace.Dir == "" {
-		// So that the next kernel removes it if this one is killed.
-		if err := runner.MarkOwner(ws.Dir()); err != nil {
-			cfg.Logger.Warn("the workspace will be left behind if the kernel is killed", "err", err)
-		}
-	}
 	k := &Kernel{
-		editor:   editor.New(editor.Config{Workspace: ws, Logger: cfg.Logger}),
 		cfg:      cfg,
 		log:      cfg.Logger,
 		session:  jupyter.NewID(),
-		ws:       ws,
 		shutdown: make(chan struct{}),
 	}
-	k.exec = execution.New(execution.Config{
-		Workspace:  ws,
+	exec, err := execution.New(execution.Config{
+		Workspace:  cfg.Workspace,
 		Logger:     cfg.Logger,
 		Version:    cfg.Version,
 		Grace:      cfg.Grace,
 		Supervisor: cfg.Supervisor,
 		Status:     k.stateText,
 	})
+	if err != nil {
+		return nil, err
+	}
+	k.exec, k.ws = exec, exec.Workspace()
+	k.editor = editor.New(editor.Config{Workspace: k.ws, Logger: cfg.Logger})
 	return k, nil
 }
 
@@ -146,9 +139,8 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	}
 	k.sock = sock
 	defer sock.Close()
-	defer k.ws.Close()
-	// Runs before the workspace goes: a background build of the yaegi
-	// worker writes there.
+	// Closes the workspace, after the editor (gopls works in it) and
+	// after the yaegi worker's background build, which writes there.
 	defer k.exec.Close()
 	defer k.editor.Close()
 	defer k.editorWG.Wait()
