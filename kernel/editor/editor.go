@@ -4,10 +4,12 @@
 // A [Query] is a cell and its cursor, turned into the program the cell
 // would build (see asyncgo/kernel/cell), so that earlier cells'
 // declarations and imports, and imports the kernel infers, are in scope.
-// An [Editor] answers queries with gopls, started on the first request,
-// kept warm across cells and restarted if it dies; gopls sees the program
-// as a file in a directory of the cell workspace, whose module it loads.
-// When gopls is not installed, still starting, or slow to answer, the
+// An [Editor] answers queries with gopls, started by [Editor.Warm] when
+// the kernel starts (or else on the first request), kept warm across cells
+// and restarted if it dies; gopls sees the program as a file in a
+// directory of the cell workspace, whose module it loads. Queries go to
+// gopls once it has answered a first completion, which loads the
+// packages; when gopls is not installed, still starting, or slow to answer, the
 // answer comes from Go's own type checker over export data (see
 // asyncgo/kernel/typecheck): package members, fields, methods and the
 // names in scope, and keywords, without documentation.
@@ -243,6 +245,15 @@ func (e *Editor) server(src []byte) (*gopls, error) {
 			}
 			srv, err = startGopls(ctx, e.path, e.cfg.Workspace.Dir(), filepath.Join(e.dir, "main.go"), env, src)
 		}
+		if err == nil {
+			// gopls loads the packages at its first completion, which takes
+			// seconds: ask it here, so that queries go to gopls only once it
+			// answers within the timeout, and to the fallback until then.
+			if _, _, err = srv.complete(ctx, src, len(src)); err != nil {
+				srv.stop()
+				err = fmt.Errorf("gopls's first completion: %w", err)
+			}
+		}
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.starting = false
@@ -259,6 +270,42 @@ func (e *Editor) server(src []byte) (*gopls, error) {
 		e.srv = srv
 	}()
 	return nil, fmt.Errorf("gopls is starting")
+}
+
+// warmCell is the cell [Editor.Warm] prepares answers for: it uses the
+// standard packages a learner of the course completes most.
+const warmCell = `ctx, cancel := context.WithCancel(context.Background())
+var mu sync.Mutex
+var wg sync.WaitGroup
+fmt.Println(strings.ToUpper("x"), time.Now(), ctx, cancel, &mu, &wg, errors.New("x"), rand.Intn(2), strconv.Itoa(1), os.Args, runtime.NumCPU())
+fmt.`
+
+// Warm prepares, in the background, the answer to a learner's first
+// query, so that it comes within the notebook's completion timeout (one
+// second in JupyterLab): it starts gopls, which loads the cell
+// workspace's packages, and loads the type information of the standard
+// packages the course uses most into the type-checker fallback, which
+// answers until gopls is ready. It returns at once; Close stops what it
+// started. The kernel calls it when it starts.
+func (e *Editor) Warm() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		q := NewQuery(cell.NewSession(), warmCell, len([]rune(warmCell)))
+		if q.prog == nil {
+			e.log.Warn("the editor's warm-up cell does not parse")
+			return
+		}
+		e.server(q.prog.Source)
+		if _, err := e.completeTypes(e.ctx, q); err != nil {
+			e.log.Info("warming the type checker failed", "err", err)
+		}
+	}()
 }
 
 // note returns the install hint the first time gopls is found missing.

@@ -145,6 +145,7 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	defer k.editor.Close()
 	defer k.editorWG.Wait()
 	defer k.Interrupt()
+	k.editor.Warm() // gopls and the type checker, ready by the first Tab
 
 	k.publishStatus(nil, "starting")
 	var wg sync.WaitGroup

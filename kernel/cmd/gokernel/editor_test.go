@@ -161,3 +161,84 @@ func TestEditorCompletionWithoutGopls(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstCompletionAfterStart sends a complete_request right after the
+// kernel first answers kernel_info, as a learner pressing Tab in a
+// notebook that has just opened, and wants package members in that one
+// reply: from gopls when it is ready, else from the type checker, which
+// the kernel warms as it starts.
+func TestFirstCompletionAfterStart(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	for _, tt := range []struct {
+		name string
+		env  []string
+	}{
+		{"gopls as installed", nil},
+		{"no gopls", []string{"PATH=" + filepath.Dir(goCmd), "GOBIN=" + t.TempDir()}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			k := startKernel(t, "tcp", tt.env...)
+			code, cur := marked("s := strings.ToUp|")
+			c := k.request(client.Shell, "complete_request", map[string]any{"code": code, "cursor_pos": cur})
+			checkReply(t, c, []string{"ToUpper", "ToUpperSpecial"}, 13, cur)
+		})
+	}
+}
+
+// BenchmarkFirstCompletion starts a kernel and measures the first
+// complete_request after kernel_info (cold: gopls is still starting, so
+// the warmed type checker answers unless gopls is ready already) and one
+// sent once gopls answers (warm), side by side. JupyterLab drops answers
+// slower than its completion timeout, one second by default.
+func BenchmarkFirstCompletion(b *testing.B) {
+	code, cur := marked("s := strings.ToUp|")
+	req := map[string]any{"code": code, "cursor_pos": cur}
+	ask := func(c *client.Client) (time.Duration, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		start := time.Now()
+		m, err := c.Request(ctx, client.Shell, "complete_request", req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := time.Since(start)
+		var reply struct {
+			Matches  []string
+			Metadata map[string]any
+		}
+		m.Decode(&reply)
+		if !slices.Contains(reply.Matches, "ToUpper") {
+			b.Fatalf("first completion of %q: matches %q lack ToUpper", code, reply.Matches)
+		}
+		source, _ := reply.Metadata["gokernel_source"].(string)
+		return d, source
+	}
+	var cold, warm time.Duration
+	coldGopls := 0
+	for b.Loop() {
+		c, _ := benchKernel(b)
+		d, source := ask(c)
+		cold += d
+		if source == "gopls" {
+			coldGopls++
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			d, source = ask(c)
+			if source == "gopls" || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if source == "gopls" {
+			warm += d
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(cold.Microseconds())/1000/n, "cold-ms")
+	b.ReportMetric(float64(warm.Microseconds())/1000/n, "warm-gopls-ms")
+	b.ReportMetric(float64(coldGopls)/n, "cold-from-gopls")
+}
