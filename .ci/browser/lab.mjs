@@ -14,7 +14,10 @@
 //     input box and gets the typed answer; %help shows its text;
 //   - with --jupyter, the first notebook exported by jupyter nbconvert
 //     --to html shows every timeline inline with hover titles.
-// Screenshots (light and dark) go to --artifacts.
+// Screenshots (light and dark) go to --artifacts. Each check is a
+// scenario, a function run in turn in one page (see scenarios below);
+// a new check is a new function in that list. Each course notebook's
+// kernel is shut down after its checks, so that kernels do not pile up.
 //
 // Usage: node lab.mjs --work DIR --artifacts DIR --notebooks A.ipynb,B.ipynb,...
 //                     [--lab .ci/jupyterlab] [--python /usr/bin/python3]
@@ -23,56 +26,13 @@
 // The gokernel kernel spec must be on JUPYTER_PATH, and .ci/jupyterlab
 // built (npm ci && npx webpack there).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, parseArgs, prepareWork, startServer } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function parseArgs(argv) {
-	const args = {
-		lab: path.join(here, '..', 'jupyterlab'),
-		python: '/usr/bin/python3',
-		timeoutMs: 300000,
-	};
-	for (let i = 0; i < argv.length; i += 2) {
-		const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-		args[key] = argv[i + 1];
-	}
-	for (const need of ['work', 'artifacts', 'notebooks']) {
-		if (!args[need]) throw new Error(`missing --${need}; usage: node lab.mjs --work DIR --artifacts DIR --notebooks A.ipynb,B.ipynb,...`);
-	}
-	args.notebooks = args.notebooks.split(',');
-	args.timeoutMs = Number(args.timeoutMs);
-	return args;
-}
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address();
-			srv.close(() => resolve(port));
-		});
-		srv.on('error', reject);
-	});
-}
-
-async function waitForServer(url, proc, timeoutMs) {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (proc.exitCode !== null) throw new Error(`the JupyterLab server exited with status ${proc.exitCode}`);
-		try {
-			const res = await fetch(url);
-			if (res.ok) return;
-		} catch { /* not up yet */ }
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	throw new Error(`the JupyterLab server did not answer at ${url} within ${timeoutMs} ms`);
-}
+const usage = 'node lab.mjs --work DIR --artifacts DIR --notebooks A.ipynb,B.ipynb,...';
 
 // The learner's own notebook: cells for the interactive checks.
 const learnerCells = {
@@ -133,7 +93,7 @@ class Lab {
 			const prompts = [...w.node.querySelectorAll('.jp-InputPrompt')].map((p) => p.textContent);
 			return cells.every((c) => c.model.executionCount !== null) && !prompts.some((t) => t.includes('*'))
 				&& w.sessionContext.session.kernel.status === 'idle';
-		}, null, { timeout: this.timeoutMs, polling: 500 });
+		}, null, { timeout: this.timeoutMs, polling: 200 });
 		return (Date.now() - start) / 1000;
 	}
 
@@ -235,10 +195,27 @@ class Lab {
 		});
 	}
 
+	// theme switches to a theme and waits until its style applies: the
+	// layout background is dark in a dark theme and light in a light one.
 	async theme(name) {
 		await this.page.evaluate((t) => window.jupyterapp.commands.execute('apputils:change-theme', { theme: t }), name);
-		await this.page.waitForFunction((t) => document.body.dataset.jpThemeName === t, name, { timeout: 30000 });
-		await this.page.waitForTimeout(500);
+		await this.page.waitForFunction((t) => {
+			if (document.body.dataset.jpThemeName !== t) return false;
+			const probe = document.createElement('div');
+			probe.style.background = 'var(--jp-layout-color0)';
+			document.body.appendChild(probe);
+			const m = getComputedStyle(probe).backgroundColor.match(/\d+(\.\d+)?/g);
+			probe.remove();
+			if (!m) return false;
+			const light = (Number(m[0]) + Number(m[1]) + Number(m[2])) / 3 > 128;
+			return light === (document.body.dataset.jpThemeLight === 'true');
+		}, name, { timeout: 30000, polling: 50 });
+	}
+
+	// shutdown shuts the current notebook's kernel down, so that it does
+	// not share the machine with the next notebook's.
+	async shutdown() {
+		await this.page.evaluate(() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown());
 	}
 
 	// cell returns a locator for cell i of the current notebook.
@@ -305,191 +282,229 @@ async function checkCompletion(lab, i, want) {
 	return result;
 }
 
+// A scenario is an async function of a Test: it drives the page and
+// reports with t.ok and t.fail. A scenario that throws fails with its
+// message, and the next one runs. Scenarios run in order, in one page.
+
+// courseNotebook opens a course notebook fresh, checks its stored
+// timelines, runs it with Run All, and checks the timelines and their
+// contrast in the light and the dark theme; the first one (n = 0) also
+// takes the screenshots.
+function courseNotebook(name, n) {
+	return async (t) => {
+		const { lab, page } = t;
+		const kernel = await lab.open(name);
+		if (kernel === 'gokernel') t.ok(`${name}: kernel ${kernel} started from the notebook's metadata`);
+		else t.fail(`${name}: the notebook started kernel ${kernel}, not gokernel`);
+		await lab.settle();
+		const fresh = await lab.report();
+		if (fresh.trusted > 0) t.fail(`${name}: ${fresh.trusted} of ${fresh.code} code cells are trusted on opening; the check needs a notebook nobody ran`);
+		if (fresh.timelines === 0) t.fail(`${name}: no timeline outputs stored; run it with gokernel run first`);
+		else if (fresh.pictures + fresh.inline < fresh.timelines) t.fail(`${name}: opened untrusted, ${fresh.pictures + fresh.inline} of ${fresh.timelines} timelines show as pictures`);
+		else t.ok(`${name}: opened untrusted, all ${fresh.timelines} timelines show as pictures`);
+		if (n === 0) {
+			const first = page.locator('.jp-OutputArea-output:has(img[src^="data:image/svg+xml"])').first();
+			await first.scrollIntoViewIfNeeded();
+			await page.screenshot({ path: path.join(t.args.artifacts, 'lab-fresh.png') });
+			await first.screenshot({ path: path.join(t.args.artifacts, 'lab-fresh-timeline.png') });
+		}
+
+		const seconds = await lab.runAll();
+		await lab.settle();
+		const after = await lab.report();
+		if (after.unexpected.length) t.fail(`${name}: unexpected errors after Run All:\n  ${after.unexpected.join('\n  ')}`);
+		else t.ok(`${name}: Run All ran ${after.code} code cells in ${seconds.toFixed(1)} s with no unexpected error`);
+		if (after.titled < after.timelines) t.fail(`${name}: after Run All, ${after.titled} of ${after.timelines} timelines are inline SVG with hover titles`);
+		else t.ok(`${name}: after Run All, all ${after.timelines} timelines are inline SVG with hover titles`);
+		for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
+			await lab.theme(theme);
+			const c = await lab.contrast();
+			const label = theme.replace('JupyterLab ', '').toLowerCase();
+			if (c.measured === 0) t.fail(`${name} (${label}): no timeline text to measure`);
+			else if (c.min < 4.5) t.fail(`${name} (${label}): timeline text contrast ${c.min.toFixed(2)}:1 < 4.5:1 (${c.sample})`);
+			else t.ok(`${name} (${label}): lowest contrast of ${c.measured} timeline texts ${c.min.toFixed(2)}:1`);
+			if (n === 0) {
+				await page.screenshot({ path: path.join(t.args.artifacts, `lab-${label}.png`) });
+				// A cell with its timeline, as the README shows it.
+				const first = page.locator('.jp-CodeCell:has(.jp-OutputArea-output svg)').first();
+				await first.scrollIntoViewIfNeeded();
+				await first.screenshot({ path: path.join(t.args.artifacts, `lab-timeline-${label}.png`) });
+			}
+		}
+		await lab.theme('JupyterLab Light');
+		await lab.shutdown();
+	};
+}
+
+// The learner's own notebook (learnerCells), one scenario a check; they
+// run in this order, after openLearner.
+
+async function openLearner(t) {
+	const { lab } = t;
+	const kernel = await lab.open('learner.ipynb');
+	if (kernel !== 'gokernel') t.fail(`learner.ipynb started kernel ${kernel}`);
+	await lab.run(learnerIndex.declare);
+	await lab.waitIdle();
+	await lab.page.waitForFunction(() => window.jupyterapp.shell.currentWidget.content.widgets[0].model.executionCount !== null);
+}
+
+async function tabCompletion(t) {
+	const L = learnerIndex;
+	for (const [what, i, want] of [['a package member', L.member, 'ToUpper'], ['a name from an earlier cell', L.earlier, 'totalOrders']]) {
+		try {
+			t.ok(`Tab completes ${what}: ${want} ${await checkCompletion(t.lab, i, want)}`);
+		} catch (e) {
+			t.fail(`Tab did not offer ${want} (${what}): ${e.message.split('\n')[0]}`);
+		}
+	}
+}
+
+async function shiftTabDocs(t) {
+	const { lab, page } = t;
+	await lab.editEnd(learnerIndex.doc);
+	await page.keyboard.press('Shift+Tab');
+	const tip = page.locator('.jp-Tooltip');
+	await tip.waitFor({ timeout: 30000 });
+	await page.waitForFunction((el) => el.textContent.trim() !== '', await tip.elementHandle(), { timeout: 30000 });
+	const text = await tip.textContent();
+	if (/Println/.test(text)) t.ok(`Shift+Tab shows documentation: "${text.replace(/\s+/g, ' ').slice(0, 80)}..."`);
+	else t.fail(`Shift+Tab showed "${text.slice(0, 200)}", not Println's documentation`);
+	await page.keyboard.press('Escape');
+}
+
+async function stopButton(t) {
+	const { lab, page } = t;
+	const L = learnerIndex;
+	await lab.run(L.sleep);
+	await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'busy', null, { timeout: 30000, polling: 50 });
+	// A learner presses stop a moment after starting the cell.
+	await page.waitForTimeout(1500);
+	const t0 = Date.now();
+	await page.click('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="notebook:interrupt-kernel"]');
+	await lab.waitIdle(20000);
+	const stopped = (Date.now() - t0) / 1000;
+	await lab.run(L.after);
+	const out = await lab.output(L.after, /after the interrupt: 43/);
+	t.ok(`the stop button interrupted time.Sleep(time.Minute) in ${stopped.toFixed(1)} s; the next cell printed "${out.trim()}"`);
+}
+
+async function scanInput(t) {
+	const { lab, page } = t;
+	await lab.run(learnerIndex.scan);
+	const box = page.locator('.jp-Stdin-input');
+	await box.waitFor({ timeout: 60000 });
+	await box.fill('gopher');
+	await box.press('Enter');
+	const out = await lab.output(learnerIndex.scan, /hello, gopher/);
+	t.ok(`fmt.Scan showed JupyterLab's input box; the program got the answer: "${out.replace(/\s+/g, ' ').trim()}"`);
+}
+
+async function helpMagic(t) {
+	await t.lab.run(learnerIndex.help);
+	const out = await t.lab.output(learnerIndex.help, /%goflags/);
+	t.ok(`%help rendered (${out.split('\n').length} lines)`);
+}
+
+async function restartButton(t) {
+	const { lab, page } = t;
+	const L = learnerIndex;
+	await page.click('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="notebook:restart-kernel"]');
+	await page.click('.jp-Dialog .jp-mod-accept');
+	await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status !== 'idle', null, { timeout: 10000, polling: 50 }).catch(() => {});
+	await lab.waitIdle(60000);
+	await lab.run(L.restarted);
+	await lab.output(L.restarted, /42/);
+	const count = await page.evaluate((i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.executionCount, L.restarted);
+	if (count === 1) t.ok('the restart button restarted the kernel: the next cell ran as In [1] and printed 42');
+	else t.fail(`after a restart the next cell ran as In [${count}], not In [1]`);
+	await page.screenshot({ path: path.join(t.args.artifacts, 'lab-learner.png') });
+}
+
+// exportedHTML exports the first course notebook with jupyter nbconvert
+// --to html (only with --jupyter) and checks its timelines in the page.
+async function exportedHTML(t) {
+	if (!t.args.jupyter) return;
+	const first = t.names[0];
+	const html = path.join(t.args.work, 'html');
+	await new Promise((resolve, reject) => {
+		const conv = spawn(t.args.jupyter, ['nbconvert', '--to', 'html', '--output-dir', html, path.join(t.nbDir, first)], { stdio: 'ignore', env: t.env });
+		conv.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`jupyter nbconvert --to html exited with status ${code}`))));
+	});
+	const exported = await t.context.newPage();
+	await exported.goto(`file://${path.join(html, first.replace(/\.ipynb$/, '.html'))}`);
+	await exported.waitForLoadState('load');
+	const got = await exported.evaluate(() => [...document.querySelectorAll('svg')].filter((s) => s.querySelector('title')).length);
+	await exported.close();
+	const want = JSON.parse(fs.readFileSync(path.join(t.nbDir, first), 'utf8')).cells
+		.flatMap((c) => c.outputs || []).filter((o) => o.data && String(o.data['text/html'] || '').includes('data:image/svg+xml')).length;
+	if (got >= want && want > 0) t.ok(`${first} exported by nbconvert --to html: all ${want} timelines inline with hover titles`);
+	else t.fail(`${first} exported by nbconvert --to html: ${got} of ${want} timelines inline with hover titles`);
+}
+
+// pluginsStarted checks that no JupyterLab plugin failed to start.
+async function pluginsStarted(t) {
+	const plugins = t.consoleErrors.filter((e) => /failed to activate/.test(e));
+	if (plugins.length) t.fail(`JupyterLab plugins failed to start:\n  ${plugins.join('\n  ')}`);
+}
+
+// scenarios returns the scenarios of a run over the course notebooks
+// names, in order. Add a check as a function here.
+function scenarios(names) {
+	return [
+		...names.map((name, n) => [name, courseNotebook(name, n)]),
+		['learner.ipynb: open and declare', openLearner],
+		['Tab completion', tabCompletion],
+		['Shift+Tab documentation', shiftTabDocs],
+		['the stop button', stopButton],
+		['fmt.Scan input', scanInput],
+		['%help', helpMagic],
+		['the restart button', restartButton],
+		['nbconvert --to html', exportedHTML],
+		['JupyterLab plugins', pluginsStarted],
+	];
+}
+
 async function main() {
-	const args = parseArgs(process.argv.slice(2));
-	fs.rmSync(args.work, { recursive: true, force: true });
-	const nbDir = path.join(args.work, 'notebooks');
-	fs.mkdirSync(nbDir, { recursive: true });
+	const args = parseArgs(process.argv.slice(2), { lab: path.join(here, '..', 'jupyterlab'), python: '/usr/bin/python3', timeoutMs: 300000 },
+		['work', 'artifacts', 'notebooks'], usage);
+	const nbDir = prepareWork(args.work);
 	fs.mkdirSync(args.artifacts, { recursive: true });
-	const names = args.notebooks.filter(Boolean).map((f) => {
+	const names = args.notebooks.split(',').filter(Boolean).map((f) => {
 		fs.copyFileSync(f, path.join(nbDir, path.basename(f)));
 		return path.basename(f);
 	});
 	fs.writeFileSync(path.join(nbDir, 'learner.ipynb'), JSON.stringify(learnerNotebook(), null, 1));
-	const settings = path.join(args.work, 'settings');
 
-	const port = await freePort();
-	const token = randomBytes(16).toString('hex');
-	const log = fs.openSync(path.join(args.work, 'server.log'), 'w');
-	// A data directory of its own: no notebook signatures, so every
-	// notebook opens untrusted, as after a fresh clone.
-	const env = { ...process.env, JUPYTER_DATA_DIR: path.join(args.work, 'data'), JUPYTER_RUNTIME_DIR: path.join(args.work, 'runtime') };
-	const server = spawn(args.python, [path.join(args.lab, 'launcher.py'), '--ServerApp.ip=127.0.0.1', `--ServerApp.port=${port}`,
-		`--ServerApp.token=${token}`, '--ServerApp.open_browser=False', '--ServerApp.allow_root=True', `--ServerApp.root_dir=${nbDir}`,
-		`--AsyncgoLab.user_settings_dir=${settings}`, `--AsyncgoLab.workspaces_dir=${path.join(args.work, 'workspaces')}`],
-	{ stdio: ['ignore', log, log], env });
+	const server = await startServer(args.work, 'JupyterLab server', (port, token) => [args.python, path.join(args.lab, 'launcher.py'),
+		'--ServerApp.ip=127.0.0.1', `--ServerApp.port=${port}`, `--ServerApp.token=${token}`, '--ServerApp.open_browser=False',
+		'--ServerApp.allow_root=True', `--ServerApp.root_dir=${nbDir}`, `--AsyncgoLab.user_settings_dir=${path.join(args.work, 'settings')}`,
+		`--AsyncgoLab.workspaces_dir=${path.join(args.work, 'workspaces')}`]);
 	const failures = [];
-	const fail = (msg) => { failures.push(msg); console.log(`FAIL ${msg}`); };
-	const ok = (msg) => console.log(`ok   ${msg}`);
-	let context;
+	const t = {
+		args, names, nbDir, env: server.env, consoleErrors: [],
+		fail: (msg) => { failures.push(msg); console.log(`FAIL ${msg}`); },
+		ok: (msg) => console.log(`ok   ${msg}`),
+	};
 	try {
-		await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, 60000);
-		context = await chromium.launchPersistentContext(path.join(args.work, 'chrome'), {
-			executablePath: '/usr/bin/chromium',
-			headless: true,
-			viewport: { width: 1280, height: 900 },
-			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-				'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		});
-		const page = await context.newPage();
-		const consoleErrors = [];
-		page.on('pageerror', (e) => consoleErrors.push(e.message));
-		page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text().slice(0, 300)); });
-		await page.goto(`http://127.0.0.1:${port}/lab?token=${token}`);
-		await page.waitForFunction(() => window.jupyterapp, null, { timeout: 120000 });
-		const lab = new Lab(page, args.timeoutMs);
-
-		// The course notebooks: fresh, then Run All; light and dark.
-		for (const [n, name] of names.entries()) {
-			const kernel = await lab.open(name);
-			if (kernel === 'gokernel') ok(`${name}: kernel ${kernel} started from the notebook's metadata`);
-			else fail(`${name}: the notebook started kernel ${kernel}, not gokernel`);
-			await lab.settle();
-			const fresh = await lab.report();
-			if (fresh.trusted > 0) fail(`${name}: ${fresh.trusted} of ${fresh.code} code cells are trusted on opening; the check needs a notebook nobody ran`);
-			if (fresh.timelines === 0) fail(`${name}: no timeline outputs stored; run it with gokernel run first`);
-			else if (fresh.pictures + fresh.inline < fresh.timelines) fail(`${name}: opened untrusted, ${fresh.pictures + fresh.inline} of ${fresh.timelines} timelines show as pictures`);
-			else ok(`${name}: opened untrusted, all ${fresh.timelines} timelines show as pictures`);
-			if (n === 0) {
-				const first = page.locator('.jp-OutputArea-output:has(img[src^="data:image/svg+xml"])').first();
-				await first.scrollIntoViewIfNeeded();
-				await page.screenshot({ path: path.join(args.artifacts, 'lab-fresh.png') });
-				await first.screenshot({ path: path.join(args.artifacts, 'lab-fresh-timeline.png') });
-			}
-
-			const seconds = await lab.runAll();
-			await lab.settle();
-			const after = await lab.report();
-			if (after.unexpected.length) fail(`${name}: unexpected errors after Run All:\n  ${after.unexpected.join('\n  ')}`);
-			else ok(`${name}: Run All ran ${after.code} code cells in ${seconds.toFixed(1)} s with no unexpected error`);
-			if (after.titled < after.timelines) fail(`${name}: after Run All, ${after.titled} of ${after.timelines} timelines are inline SVG with hover titles`);
-			else ok(`${name}: after Run All, all ${after.timelines} timelines are inline SVG with hover titles`);
-			for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
-				await lab.theme(theme);
-				const c = await lab.contrast();
-				const label = theme.replace('JupyterLab ', '').toLowerCase();
-				if (c.measured === 0) fail(`${name} (${label}): no timeline text to measure`);
-				else if (c.min < 4.5) fail(`${name} (${label}): timeline text contrast ${c.min.toFixed(2)}:1 < 4.5:1 (${c.sample})`);
-				else ok(`${name} (${label}): lowest contrast of ${c.measured} timeline texts ${c.min.toFixed(2)}:1`);
-				if (n === 0) {
-					await page.screenshot({ path: path.join(args.artifacts, `lab-${label}.png`) });
-					// A cell with its timeline, as the README shows it.
-					const first = page.locator('.jp-CodeCell:has(.jp-OutputArea-output svg)').first();
-					await first.scrollIntoViewIfNeeded();
-					await first.screenshot({ path: path.join(args.artifacts, `lab-timeline-${label}.png`) });
-				}
-			}
-			await lab.theme('JupyterLab Light');
-		}
-
-		// The learner's own notebook.
-		const kernel = await lab.open('learner.ipynb');
-		if (kernel !== 'gokernel') fail(`learner.ipynb started kernel ${kernel}`);
-		const L = learnerIndex;
-		await lab.run(L.declare);
-		await lab.waitIdle();
-		await lab.page.waitForFunction(() => window.jupyterapp.shell.currentWidget.content.widgets[0].model.executionCount !== null);
-		for (const [what, i, want] of [['a package member', L.member, 'ToUpper'], ['a name from an earlier cell', L.earlier, 'totalOrders']]) {
+		t.context = await launchChromium(path.join(args.work, 'chrome'), { width: 1280, height: 900 });
+		t.page = await t.context.newPage();
+		t.page.on('pageerror', (e) => t.consoleErrors.push(e.message));
+		t.page.on('console', (m) => { if (m.type() === 'error') t.consoleErrors.push(m.text().slice(0, 300)); });
+		await t.page.goto(`${server.url}/lab?token=${server.token}`);
+		await t.page.waitForFunction(() => window.jupyterapp, null, { timeout: 120000 });
+		t.lab = new Lab(t.page, args.timeoutMs);
+		for (const [title, scenario] of scenarios(names)) {
+			const start = Date.now();
 			try {
-				ok(`Tab completes ${what}: ${want} ${await checkCompletion(lab, i, want)}`);
+				await scenario(t);
 			} catch (e) {
-				fail(`Tab did not offer ${want} (${what}): ${e.message.split('\n')[0]}`);
+				t.fail(`${title}: ${e.message.split('\n')[0]}`);
 			}
+			console.log(`     (${title}: ${((Date.now() - start) / 1000).toFixed(1)} s)`);
 		}
-		try {
-			await lab.editEnd(L.doc);
-			await page.keyboard.press('Shift+Tab');
-			const tip = page.locator('.jp-Tooltip');
-			await tip.waitFor({ timeout: 30000 });
-			await page.waitForFunction((el) => el.textContent.trim() !== '', await tip.elementHandle(), { timeout: 30000 });
-			const text = await tip.textContent();
-			if (/Println/.test(text)) ok(`Shift+Tab shows documentation: "${text.replace(/\s+/g, ' ').slice(0, 80)}..."`);
-			else fail(`Shift+Tab showed "${text.slice(0, 200)}", not Println's documentation`);
-			await page.keyboard.press('Escape');
-		} catch (e) {
-			fail(`Shift+Tab showed no documentation: ${e.message.split('\n')[0]}`);
-		}
-
-		try {
-			await lab.run(L.sleep);
-			await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'busy', null, { timeout: 30000 });
-			await page.waitForTimeout(1500);
-			const t0 = Date.now();
-			await page.click('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="notebook:interrupt-kernel"]');
-			await lab.waitIdle(20000);
-			const stopped = (Date.now() - t0) / 1000;
-			await lab.run(L.after);
-			const out = await lab.output(L.after, /after the interrupt: 43/);
-			ok(`the stop button interrupted time.Sleep(time.Minute) in ${stopped.toFixed(1)} s; the next cell printed "${out.trim()}"`);
-		} catch (e) {
-			fail(`interrupt: ${e.message.split('\n')[0]}`);
-		}
-
-		try {
-			await lab.run(L.scan);
-			const box = page.locator('.jp-Stdin-input');
-			await box.waitFor({ timeout: 60000 });
-			await box.fill('gopher');
-			await box.press('Enter');
-			const out = await lab.output(L.scan, /hello, gopher/);
-			ok(`fmt.Scan showed JupyterLab's input box; the program got the answer: "${out.replace(/\s+/g, ' ').trim()}"`);
-		} catch (e) {
-			fail(`fmt.Scan input: ${e.message.split('\n')[0]}`);
-		}
-
-		try {
-			await lab.run(L.help);
-			const out = await lab.output(L.help, /%goflags/);
-			ok(`%help rendered (${out.split('\n').length} lines)`);
-		} catch (e) {
-			fail(`%help: ${e.message.split('\n')[0]}`);
-		}
-
-		try {
-			await page.click('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar [data-command="notebook:restart-kernel"]');
-			await page.click('.jp-Dialog .jp-mod-accept');
-			await page.waitForFunction(() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status !== 'idle', null, { timeout: 10000, polling: 50 }).catch(() => {});
-			await lab.waitIdle(60000);
-			await lab.run(L.restarted);
-			await lab.output(L.restarted, /42/);
-			const count = await page.evaluate((i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.executionCount, L.restarted);
-			if (count === 1) ok('the restart button restarted the kernel: the next cell ran as In [1] and printed 42');
-			else fail(`after a restart the next cell ran as In [${count}], not In [1]`);
-		} catch (e) {
-			fail(`restart: ${e.message.split('\n')[0]}`);
-		}
-		await page.screenshot({ path: path.join(args.artifacts, 'lab-learner.png') });
-
-		if (args.jupyter) {
-			const html = path.join(args.work, 'html');
-			await new Promise((resolve, reject) => {
-				const conv = spawn(args.jupyter, ['nbconvert', '--to', 'html', '--output-dir', html, path.join(nbDir, names[0])], { stdio: 'ignore', env });
-				conv.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`jupyter nbconvert --to html exited with status ${code}`))));
-			});
-			const exported = await context.newPage();
-			await exported.goto(`file://${path.join(html, names[0].replace(/\.ipynb$/, '.html'))}`);
-			await exported.waitForLoadState('load');
-			const got = await exported.evaluate(() => [...document.querySelectorAll('svg')].filter((s) => s.querySelector('title')).length);
-			const want = JSON.parse(fs.readFileSync(path.join(nbDir, names[0]), 'utf8')).cells
-				.flatMap((c) => c.outputs || []).filter((o) => o.data && String(o.data['text/html'] || '').includes('data:image/svg+xml')).length;
-			if (got >= want && want > 0) ok(`${names[0]} exported by nbconvert --to html: all ${want} timelines inline with hover titles`);
-			else fail(`${names[0]} exported by nbconvert --to html: ${got} of ${want} timelines inline with hover titles`);
-		}
-		const plugins = consoleErrors.filter((e) => /failed to activate/.test(e));
-		if (plugins.length) fail(`JupyterLab plugins failed to start:\n  ${plugins.join('\n  ')}`);
 	} finally {
-		if (context) await context.close();
-		server.kill('SIGTERM');
+		if (t.context) await t.context.close();
+		server.stop();
 	}
 	if (failures.length) throw new Error(`${failures.length} check(s) failed`);
 	console.log(`all JupyterLab checks passed; screenshots in ${args.artifacts}`);

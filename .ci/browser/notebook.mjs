@@ -17,49 +17,9 @@
 //
 // --pages DIR also saves the notebook as a reader sees it, one screenful
 // at a time (DIR/page-01.png, ...), for reading it through.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-
-function parseArgs(argv) {
-	const args = { jupyter: '/usr/bin/jupyter', timeoutMs: 240000 };
-	for (let i = 0; i < argv.length; i += 2) {
-		const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-		args[key] = argv[i + 1];
-	}
-	for (const need of ['notebook', 'work', 'screenshot']) {
-		if (!args[need]) throw new Error(`missing --${need}; usage: node notebook.mjs --notebook FILE --work DIR --screenshot PNG`);
-	}
-	args.timeoutMs = Number(args.timeoutMs);
-	return args;
-}
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address();
-			srv.close(() => resolve(port));
-		});
-		srv.on('error', reject);
-	});
-}
-
-async function waitForServer(url, proc, timeoutMs) {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (proc.exitCode !== null) throw new Error(`the notebook server exited with status ${proc.exitCode}`);
-		try {
-			const res = await fetch(url);
-			if (res.ok) return;
-		} catch { /* not up yet */ }
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	throw new Error(`the notebook server did not answer at ${url} within ${timeoutMs} ms`);
-}
+import { launchChromium, parseArgs, prepareWork, startServer } from './harness.mjs';
 
 // savePages scrolls the notebook one screenful at a time and saves each.
 async function savePages(page, dir) {
@@ -74,34 +34,19 @@ async function savePages(page, dir) {
 }
 
 async function main() {
-	const args = parseArgs(process.argv.slice(2));
-	fs.rmSync(args.work, { recursive: true, force: true });
-	const nbDir = path.join(args.work, 'notebooks');
-	fs.mkdirSync(nbDir, { recursive: true });
+	const args = parseArgs(process.argv.slice(2), { jupyter: '/usr/bin/jupyter', timeoutMs: 240000 },
+		['notebook', 'work', 'screenshot'], 'node notebook.mjs --notebook FILE --work DIR --screenshot PNG');
+	const nbDir = prepareWork(args.work);
 	const name = path.basename(args.notebook);
 	fs.copyFileSync(args.notebook, path.join(nbDir, name));
 
-	const port = await freePort();
-	const token = randomBytes(16).toString('hex');
-	const log = fs.openSync(path.join(args.work, 'server.log'), 'w');
-	// A data directory of its own: no notebook signatures, so the notebook
-	// opens untrusted, as after a fresh clone.
-	const env = { ...process.env, JUPYTER_DATA_DIR: path.join(args.work, 'data'), JUPYTER_RUNTIME_DIR: path.join(args.work, 'runtime') };
-	const server = spawn(args.jupyter, ['notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`,
-		`--NotebookApp.token=${token}`, `--notebook-dir=${nbDir}`], { stdio: ['ignore', log, log], env });
+	const server = await startServer(args.work, 'notebook server', (port, token) => [args.jupyter, 'notebook', '--no-browser',
+		'--allow-root', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${nbDir}`]);
 	let context;
 	try {
-		await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, 60000);
-		// A fresh profile directory for every run.
-		context = await chromium.launchPersistentContext(path.join(args.work, 'chrome'), {
-			executablePath: '/usr/bin/chromium',
-			headless: true,
-			viewport: { width: 1200, height: 900 },
-			args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-				'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		});
+		context = await launchChromium(path.join(args.work, 'chrome'), { width: 1200, height: 900 });
 		const page = await context.newPage();
-		await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
+		await page.goto(`${server.url}/notebooks/${encodeURIComponent(name)}?token=${server.token}`, { waitUntil: 'domcontentloaded', timeout: 120000 });
 		await page.waitForFunction(() => window.Jupyter && Jupyter.notebook && Jupyter.notebook.kernel
 			&& Jupyter.notebook.kernel.is_connected(), null, { timeout: 60000 });
 		const kernelName = await page.evaluate(() => Jupyter.notebook.kernel.name);
@@ -162,7 +107,7 @@ async function main() {
 		if (failures.length) throw new Error(failures.join('\n'));
 	} finally {
 		if (context) await context.close();
-		server.kill('SIGTERM');
+		server.stop();
 	}
 }
 
