@@ -251,11 +251,12 @@ class Lab {
 }
 
 // checkCompletion presses Tab at the end of cell i and waits for want in
-// the completer's list, or in the cell when it was the only match. A first
-// Tab can go unanswered: JupyterLab drops a completion provider's answer
-// after its providerTimeout (1 s by default), and the kernel's first
-// completion after a start loads the type information of the standard
-// library. A learner presses Tab again, and so does this check, saying so.
+// the completer's list, or in the cell when it was the only match.
+// JupyterLab drops a completion provider's answer after its
+// providerTimeout (1 s by default); the kernel warms gopls and its type
+// checker as it starts so that the first Tab beats it, but on a loaded
+// machine it may not. A learner presses Tab again, and so does this
+// check, saying so in its report ("at the second Tab").
 async function checkCompletion(lab, i, want) {
 	const editor = await lab.cell(i).locator('.cm-content').elementHandle();
 	const look = ([el, w]) => {

@@ -273,20 +273,17 @@ func (e *Editor) server(src []byte) (*gopls, error) {
 }
 
 // warmCell is the cell [Editor.Warm] prepares answers for: it uses the
-// standard packages a learner of the course completes most.
-const warmCell = `ctx, cancel := context.WithCancel(context.Background())
-var mu sync.Mutex
-var wg sync.WaitGroup
-fmt.Println(strings.ToUpper("x"), time.Now(), ctx, cancel, &mu, &wg, errors.New("x"), rand.Intn(2), strconv.Itoa(1), os.Args, runtime.NumCPU())
-fmt.`
+// standard packages a learner of the course completes most. Few, since a
+// query that comes during the warm-up waits for it.
+const warmCell = "var mu sync.Mutex\nfmt.Println(strings.ToUpper(\"x\"), time.Now(), &mu)\nfmt."
 
 // Warm prepares, in the background, the answer to a learner's first
 // query, so that it comes within the notebook's completion timeout (one
-// second in JupyterLab): it starts gopls, which loads the cell
-// workspace's packages, and loads the type information of the standard
-// packages the course uses most into the type-checker fallback, which
-// answers until gopls is ready. It returns at once; Close stops what it
-// started. The kernel calls it when it starts.
+// second in JupyterLab): it loads the type information of the standard
+// packages the course uses most into the type-checker fallback, then
+// starts gopls, which answers once it has loaded the cell workspace's
+// packages. It returns at once; Close stops what it started. The kernel
+// calls it when it starts.
 func (e *Editor) Warm() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -301,10 +298,12 @@ func (e *Editor) Warm() {
 			e.log.Warn("the editor's warm-up cell does not parse")
 			return
 		}
-		e.server(q.prog.Source)
+		// One after the other: on two cores, gopls loading packages would
+		// slow the type checker's go list down, and a query waits for it.
 		if _, err := e.completeTypes(e.ctx, q); err != nil {
 			e.log.Info("warming the type checker failed", "err", err)
 		}
+		e.server(q.prog.Source)
 	}()
 }
 
