@@ -250,7 +250,7 @@ func (e *Editor) server(src []byte) (*gopls, error) {
 			// seconds: ask it here, so that queries go to gopls only once it
 			// answers within the timeout, and to the fallback until then.
 			if _, _, err = srv.complete(ctx, src, len(src)); err != nil {
-				srv.stop()
+				srv.kill()
 				err = fmt.Errorf("gopls's first completion: %w", err)
 			}
 		}

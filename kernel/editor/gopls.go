@@ -179,20 +179,20 @@ func startGopls(ctx context.Context, path, dir, file string, env []string, src [
 		"initializationOptions": goplsSettings,
 	}
 	if err := g.conn.call(ctx, "initialize", params, &init); err != nil {
-		g.stop()
+		g.kill()
 		return nil, fmt.Errorf("start gopls: %w", err)
 	}
 	if init.Capabilities.PositionEncoding == encodingUTF8 {
 		g.enc = encodingUTF8
 	}
 	if err := g.conn.notify("initialized", map[string]any{}); err != nil {
-		g.stop()
+		g.kill()
 		return nil, err
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if err := g.update(src); err != nil {
-		g.stop()
+		g.kill()
 		return nil, err
 	}
 	return g, nil
@@ -338,6 +338,15 @@ func (g *gopls) stop() {
 			g.cmd.Process.Kill()
 		}
 	}
+	<-g.done
+	os.Remove(g.file)
+}
+
+// kill ends gopls at once, without the shutdown handshake, and waits for
+// it: for a start that failed or was abandoned, where gopls may be too
+// busy loading packages to answer a shutdown request.
+func (g *gopls) kill() {
+	g.cmd.Process.Kill()
 	<-g.done
 	os.Remove(g.file)
 }
