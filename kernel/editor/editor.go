@@ -5,12 +5,12 @@
 // would build (see asyncgo/kernel/cell), so that earlier cells'
 // declarations and imports, and imports the kernel infers, are in scope.
 // An [Editor] answers queries with gopls, started by [Editor.Warm] when
-// the kernel starts (or else on the first request), kept warm across cells
-// and restarted if it dies; gopls sees the program as a file in a
+// the kernel starts (or else on the first request), kept warm across
+// cells and restarted if it dies; gopls sees the program as a file in a
 // directory of the cell workspace, whose module it loads. Queries go to
 // gopls once it has answered a first completion, which loads the
-// packages; when gopls is not installed, still starting, or slow to answer, the
-// answer comes from Go's own type checker over export data (see
+// packages. When gopls is not installed, still starting, or slow to
+// answer, the answer comes from Go's own type checker over export data (see
 // asyncgo/kernel/typecheck): package members, fields, methods and the
 // names in scope, and keywords, without documentation.
 //
@@ -161,7 +161,8 @@ type Editor struct {
 // restartDelay is how long after a failed start gopls is not tried again.
 const restartDelay = 30 * time.Second
 
-// New returns an Editor. It starts nothing until the first query.
+// New returns an Editor. It starts nothing until [Editor.Warm] or the
+// first query.
 func New(cfg Config) *Editor {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = time.Second
