@@ -17,17 +17,6 @@ func supervisorAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
 
-func programAttr() *syscall.SysProcAttr { return processAttr() }
-
-// becomeSubreaper does nothing: only Linux has child subreapers.
-func becomeSubreaper() {}
-
-// killDescendants kills the program's process group; without /proc and
-// subreapers, processes that left the group cannot be found.
-func killDescendants(pgid int) {
-	syscall.Kill(-pgid, syscall.SIGKILL)
-}
-
 func signalGroup(pid int, sig syscall.Signal) {
 	syscall.Kill(-pid, sig)
 }

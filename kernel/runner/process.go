@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"asyncgo/helpers/display/frame"
+	"asyncgo/kernel/runner/supervise"
 )
 
 // RunOptions configure one run of a cell program.
@@ -130,7 +131,7 @@ func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
 	if opts.Supervisor != "" {
 		cmd.Path = opts.Supervisor
 		cmd.Args = append([]string{opts.Supervisor, SuperviseArg, bin}, opts.Args...)
-		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", supervisorParentEnv, os.Getpid()))
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", supervise.ParentEnv, os.Getpid()))
 		cmd.SysProcAttr = supervisorAttr()
 		r, w, err := os.Pipe()
 		if err != nil {
