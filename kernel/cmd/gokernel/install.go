@@ -84,6 +84,10 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "gokernel install: the kernelspec is installed, but preparing the cell workspace failed: %v\nThe first cell will be slower; run 'gokernel install' again when the problem is fixed.\n", err)
 		return 1
 	}
+	if _, err := runner.NewSupervisors(runner.SupervisorOptions{}).Build(ctx); err != nil {
+		fmt.Fprintf(stderr, "gokernel install: the kernelspec is installed, but building the cell supervisor failed: %v\nCells will start under gokernel, which costs more per cell; run 'gokernel install' again when the problem is fixed.\n", err)
+		return 1
+	}
 	if err := interp.Warm(ctx, runner.Options{}); err != nil {
 		fmt.Fprintf(stderr, "gokernel install: the kernelspec is installed, but building the yaegi worker failed: %v\nCells will be compiled until it builds; run 'gokernel install' again when the problem is fixed.\n", err)
 		return 1

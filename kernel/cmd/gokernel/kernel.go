@@ -56,19 +56,32 @@ func runKernel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
 		return 2
 	}
-	// Each cell runs under this binary as its supervisor, so nothing a
-	// cell starts outlives it (see runner.Supervise).
+	// Each cell runs under a supervisor, so nothing a cell starts outlives
+	// it (see package runner/supervise): the small binary built once per
+	// toolchain into the cache, or this binary until it is built. This
+	// kernel keeps the one it starts with (server.Config.Supervisor is a
+	// path); when the small one is not built yet, it is built in the
+	// background for the kernels that start later.
 	self, err := os.Executable()
 	if err != nil {
-		logger.Warn("cells run without a supervisor: processes they start in a process group of their own may outlive them", "err", err)
+		logger.Warn("cells run without a supervisor unless it is built: processes they start in a process group of their own may outlive them", "err", err)
 		self = ""
 	}
+	supervisors := runner.NewSupervisors(runner.SupervisorOptions{Fallback: self, Built: func(bin string, err error) {
+		if err != nil {
+			logger.Warn("building the small cell supervisor failed: cells start under gokernel, which costs more per cell", "err", err)
+			return
+		}
+		logger.Info("built the small cell supervisor for the kernels that start later", "bin", bin)
+	}})
+	defer supervisors.Close()
+	supervisor := supervisors.Path()
 	if removed, err := runner.RemoveStaleWorkspaces(""); err != nil {
 		logger.Warn("cleaning up after kernels that died", "err", err)
 	} else if len(removed) > 0 {
 		logger.Info("removed the workspaces of kernels that died", "dirs", removed)
 	}
-	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit, MaxMessage: maxMessage, MaxCell: maxCell, Supervisor: self})
+	k, err := server.New(server.Config{Connection: info, Logger: logger, Version: version, OutputLimit: limit, MaxMessage: maxMessage, MaxCell: maxCell, Supervisor: supervisor})
 	if err != nil {
 		fmt.Fprintf(stderr, "gokernel kernel: %v\n", err)
 		return 1

@@ -21,6 +21,7 @@ import (
 
 	"asyncgo/kernel/client"
 	"asyncgo/kernel/jupyter"
+	"asyncgo/kernel/runner"
 )
 
 // gokernelBin is the gokernel binary under test, built once by TestMain.
@@ -37,6 +38,14 @@ func TestMain(m *testing.M) {
 	out, err := exec.Command("go", "build", "-o", gokernelBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build gokernel: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	// Kernels run cells under the small supervisor when it is built, as
+	// gokernel install builds it; build it now, so that every kernel of
+	// these tests uses it (runner's tests cover the fallback).
+	if _, err := runner.NewSupervisors(runner.SupervisorOptions{}).Build(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}

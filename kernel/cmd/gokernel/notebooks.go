@@ -46,5 +46,8 @@ func ensureInstalled(ctx context.Context, stdout io.Writer) error {
 	if err := runner.Warm(ctx, runner.Options{}); err != nil {
 		return err
 	}
+	if _, err := runner.NewSupervisors(runner.SupervisorOptions{}).Build(ctx); err != nil {
+		return err
+	}
 	return interp.Warm(ctx, runner.Options{})
 }
