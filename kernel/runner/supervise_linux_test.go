@@ -59,38 +59,52 @@ func gone(pid int) bool {
 	return false
 }
 
-// TestSupervisorEndsEscapedProcesses: a process that a cell started in a
-// process group of its own ends when the cell returns, crashes or is
-// interrupted.
-func TestSupervisorEndsEscapedProcesses(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+// startEscaper builds escaper, starts it with argument how under
+// supervisor, and returns the process and the pid of the process it
+// started in its own group (killed when the test ends, whatever happens).
+func startEscaper(t *testing.T, supervisor, how string) (*runner.Process, int) {
+	t.Helper()
 	w := newWorkspace(t)
 	bin, err := w.Build(context.Background(), runner.Build{Source: []byte(escaper)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var o output
+	opts := o.options()
+	opts.Args = []string{how}
+	opts.Supervisor = supervisor
+	opts.Grace = 200 * time.Millisecond
+	pidc := make(chan int, 1)
+	opts.Stdout = func(b []byte) {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			pidc <- n
+		}
+	}
+	p, err := runner.Start(context.Background(), bin, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	select {
+	case child = <-pidc:
+	case <-time.After(time.Minute):
+		p.Interrupt()
+		t.Fatalf("the program printed no pid in a minute: %+v", p.Wait())
+	}
+	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
+	return p, child
+}
+
+// TestSupervisorEndsEscapedProcesses: a process that a cell started in a
+// process group of its own ends when the cell returns, crashes or is
+// interrupted, under either supervisor.
+func TestSupervisorEndsEscapedProcesses(t *testing.T) {
 	for _, how := range []string{"return", "crash", "wait"} {
-		t.Run(how, func(t *testing.T) {
-			var o output
-			opts := o.options()
-			opts.Args = []string{how}
-			opts.Supervisor = self
-			opts.Grace = 200 * time.Millisecond
-			pidc := make(chan int, 1)
-			opts.Stdout = func(b []byte) {
-				if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-					pidc <- n
-				}
+		forEachSupervisor(t, how, func(t *testing.T, supervisor string) {
+			if supervisor == "" {
+				t.Skip("without a supervisor, a process that leaves the group is not found")
 			}
-			p, err := runner.Start(context.Background(), bin, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			child := <-pidc
-			t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
+			p, child := startEscaper(t, supervisor, how)
 			if how == "wait" {
 				p.Interrupt()
 			}
@@ -120,40 +134,20 @@ func TestSupervisorEndsEscapedProcesses(t *testing.T) {
 // SIGTERM (their parent-death signal); the program and everything it
 // started end with them. (The gokernel tests kill a real kernel.)
 func TestSupervisorTermination(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := newWorkspace(t)
-	bin, err := w.Build(context.Background(), runner.Build{Source: []byte(escaper)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var o output
-	opts := o.options()
-	opts.Args = []string{"wait"}
-	opts.Supervisor = self
-	pidc := make(chan int, 1)
-	opts.Stdout = func(b []byte) {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			pidc <- n
+	forEachSupervisor(t, "SIGTERM", func(t *testing.T, supervisor string) {
+		if supervisor == "" {
+			t.Skip("no supervisor to signal")
 		}
-	}
-	p, err := runner.Start(context.Background(), bin, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	child := <-pidc
-	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
-	// The supervisor's parent-death signal, as the kernel's death sends it.
-	supervisor := supervisorOf(t, p.Pid())
-	syscall.Kill(supervisor, syscall.SIGTERM)
-	p.Wait()
-	for _, pid := range []int{p.Pid(), child} {
-		if !gone(pid) {
-			t.Errorf("process %d outlived its supervisor", pid)
+		p, child := startEscaper(t, supervisor, "wait")
+		// The supervisor's parent-death signal, as the kernel's death sends it.
+		syscall.Kill(supervisorOf(t, p.Pid()), syscall.SIGTERM)
+		p.Wait()
+		for _, pid := range []int{p.Pid(), child} {
+			if !gone(pid) {
+				t.Errorf("process %d outlived its supervisor", pid)
+			}
 		}
-	}
+	})
 }
 
 // supervisorOf returns the parent of pid.
