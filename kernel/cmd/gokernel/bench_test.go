@@ -22,8 +22,9 @@ import (
 // Figures that are compared are measured in the same loop, alternating, so
 // that a noisy machine slows both sides alike.
 
-// benchKernel starts a kernel for a benchmark and stops it at the end.
-func benchKernel(b *testing.B) (*client.Client, *exec.Cmd) {
+// benchKernel starts a kernel for a benchmark, with extra environment, and
+// stops it at the end.
+func benchKernel(b *testing.B, env ...string) (*client.Client, *exec.Cmd) {
 	b.Helper()
 	info, err := jupyter.NewConnectionInfo("tcp")
 	if err != nil {
@@ -32,6 +33,7 @@ func benchKernel(b *testing.B) (*client.Client, *exec.Cmd) {
 	connFile := filepath.Join(b.TempDir(), "kernel.json")
 	info.WriteFile(connFile)
 	cmd := exec.Command(gokernelBin, "kernel", "--connection-file", connFile)
+	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -181,4 +183,83 @@ func benchmarkCells(b *testing.B, engine string) {
 			}
 		})
 	}
+}
+
+// BenchmarkUnchangedCellSupervisors alternates an unchanged cell (%engine
+// go: the binary is reused) on a kernel that runs cells under gokernel as
+// supervisor (its cache had no small supervisor when it started) and on
+// one that runs them under the small supervisor, and reports the wall
+// time and the processor time per cell of each kernel with its children
+// (from /proc: utime, stime, cutime, cstime), and the ratios.
+func BenchmarkUnchangedCellSupervisors(b *testing.B) {
+	empty := b.TempDir()
+	old, oldCmd := benchKernel(b, "GOKERNEL_CACHE_DIR="+empty)
+	// That kernel builds the small supervisor in the background for later
+	// kernels (it keeps gokernel itself): wait for the build to end.
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		if builtSupervisor(empty) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the kernel did not build the small supervisor in 5 minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	small, smallCmd := benchKernel(b, "GOKERNEL_CACHE_DIR="+empty)
+	kernels := []struct {
+		c   *client.Client
+		pid int
+	}{{old, oldCmd.Process.Pid}, {small, smallCmd.Process.Pid}}
+	const code = `fmt.Println("same")`
+	for _, k := range kernels {
+		runCell(b, k.c, "%engine go")
+		runCell(b, k.c, code)
+	}
+	var took, cpu [2]time.Duration
+	for b.Loop() {
+		for i, k := range kernels {
+			before := processCPU(b, k.pid)
+			start := time.Now()
+			runCell(b, k.c, code)
+			took[i] += time.Since(start)
+			cpu[i] += processCPU(b, k.pid) - before
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) / 1000 }
+	b.ReportMetric(ms(took[0]), "gokernel-sup-ms/cell")
+	b.ReportMetric(ms(took[1]), "small-sup-ms/cell")
+	b.ReportMetric(ms(cpu[0]), "gokernel-sup-cpu-ms/cell")
+	b.ReportMetric(ms(cpu[1]), "small-sup-cpu-ms/cell")
+	b.ReportMetric(float64(took[1])/float64(took[0]), "small/gokernel-wall")
+	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "small/gokernel-cpu")
+}
+
+// processCPU is the processor time of process pid and of its children
+// that it has waited for, from /proc (in clock ticks of 10 ms).
+func processCPU(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Skipf("no /proc: %v", err)
+	}
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	var ticks int64
+	for _, i := range []int{11, 12, 13, 14} { // utime stime cutime cstime
+		var n int64
+		fmt.Sscan(f[i], &n)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// builtSupervisor reports whether the cache dir holds a built small
+// supervisor (not its source or a binary being written).
+func builtSupervisor(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "cell-supervisor-*"))
+	for _, p := range m {
+		if !strings.HasSuffix(p, ".tmp") && !strings.Contains(filepath.Base(p), "-src-") {
+			return true
+		}
+	}
+	return false
 }
