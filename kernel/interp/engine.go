@@ -41,32 +41,21 @@ type Engine struct {
 
 	// A worker that is not built yet is built in the background, once;
 	// Close stops that build and waits for it.
-	bgOnce   sync.Once
-	bgCancel context.CancelFunc
-	bgDone   chan struct{}
+	bg runner.BackgroundBuild
 }
 
-// CacheDirEnv names the environment variable that sets where the worker
-// binary is kept, for machines where several users share a prepared
-// cache (the Docker image sets it).
-const CacheDirEnv = "GOKERNEL_CACHE_DIR"
-
 // NewEngine returns an engine that builds its worker in ws and keeps the
-// binary in cacheDir (empty means $GOKERNEL_CACHE_DIR, else gokernel's
-// directory in the user cache, else the workspace), so later kernels start
-// fast.
+// binary in cacheDir (empty means runner.CacheDir, else the workspace),
+// so later kernels start fast.
 func NewEngine(ws *runner.Workspace, cacheDir string) *Engine {
 	if cacheDir == "" {
-		cacheDir = os.Getenv(CacheDirEnv)
-	}
-	if cacheDir == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			cacheDir = filepath.Join(d, "gokernel")
+		if d, err := runner.CacheDir(); err == nil {
+			cacheDir = d
 		} else {
 			cacheDir = filepath.Join(ws.Dir(), "bin")
 		}
 	}
-	return &Engine{ws: ws, cacheDir: cacheDir, bgDone: make(chan struct{})}
+	return &Engine{ws: ws, cacheDir: cacheDir}
 }
 
 // Ready reports whether the worker is built, and returns it. When it is
@@ -90,27 +79,17 @@ func (e *Engine) Ready() (string, bool) {
 			return bin, true
 		}
 	}
-	e.bgOnce.Do(func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		e.bgCancel = cancel
-		go func() {
-			defer close(e.bgDone)
-			// Worker records the binary for the next call; a failure is
-			// reported when a later cell asks for the worker.
-			e.Worker(ctx)
-		}()
+	e.bg.Start(func(ctx context.Context) {
+		// Worker records the binary for the next call; a failure is
+		// reported when a later cell asks for the worker.
+		e.Worker(ctx)
 	})
 	return "", false
 }
 
 // Close stops a background build of the worker and waits for it to end.
 func (e *Engine) Close() error {
-	// If no build was started, this Do closes bgDone and none can start.
-	e.bgOnce.Do(func() { close(e.bgDone) })
-	if e.bgCancel != nil {
-		e.bgCancel()
-	}
-	<-e.bgDone
+	e.bg.Close()
 	return nil
 }
 
@@ -139,24 +118,15 @@ func (e *Engine) binPath(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ask %s for its version: %w", e.ws.Go(), err)
 	}
-	h := sha256.New()
-	h.Write(version)
-	err = fs.WalkDir(workerSource, "worker", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := workerSource.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		h.Write([]byte(p))
-		h.Write(data)
-		return nil
-	})
+	src, err := fs.Sub(workerSource, "worker")
 	if err != nil {
-		return "", fmt.Errorf("read the yaegi worker's source: %w", err)
+		return "", err
 	}
-	return filepath.Join(e.cacheDir, "yaegi-worker-"+hex.EncodeToString(h.Sum(nil))[:20]), nil
+	name, err := runner.CachedName("yaegi-worker", string(version), src)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(e.cacheDir, name), nil
 }
 
 func (e *Engine) build(ctx context.Context) (string, error) {

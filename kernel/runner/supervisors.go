@@ -2,9 +2,7 @@ package runner
 
 import (
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -23,26 +21,6 @@ var superviseSource embed.FS
 // supervisorMain is the small supervisor's main package in the module
 // it is built in.
 const supervisorMain = "./kernel/runner/supervise/cellsupervisor"
-
-// CacheDirEnv names the environment variable that sets where the kernel
-// keeps the binaries it builds once per toolchain (the cell supervisor
-// and the yaegi worker), for machines where several users share a
-// prepared cache (the Docker image sets it).
-const CacheDirEnv = "GOKERNEL_CACHE_DIR"
-
-// CacheDir returns where the kernel keeps the binaries it builds once per
-// toolchain: $GOKERNEL_CACHE_DIR, else gokernel's directory in the user
-// cache.
-func CacheDir() (string, error) {
-	if d := os.Getenv(CacheDirEnv); d != "" {
-		return d, nil
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("find a cache directory for gokernel: %w (set %s)", err, CacheDirEnv)
-	}
-	return filepath.Join(d, "gokernel"), nil
-}
 
 // SupervisorOptions configure Supervisors. The zero value is ready to use.
 type SupervisorOptions struct {
@@ -75,9 +53,7 @@ type Supervisors struct {
 
 	// A binary that is not built yet is built in the background, once;
 	// Close stops that build and waits for it.
-	bgOnce   sync.Once
-	bgCancel context.CancelFunc
-	bgDone   chan struct{}
+	bg BackgroundBuild
 }
 
 // NewSupervisors returns Supervisors that use the binary built with the
@@ -86,7 +62,7 @@ func NewSupervisors(opts SupervisorOptions) *Supervisors {
 	if opts.Go == "" {
 		opts.Go = FindGo()
 	}
-	return &Supervisors{opts: opts, bgDone: make(chan struct{})}
+	return &Supervisors{opts: opts}
 }
 
 // Path returns the supervisor for the next cell program: the small binary
@@ -115,28 +91,18 @@ func (s *Supervisors) Path() string {
 			return bin
 		}
 	}
-	s.bgOnce.Do(func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.bgCancel = cancel
-		go func() {
-			defer close(s.bgDone)
-			bin, err := s.Build(ctx)
-			if s.opts.Built != nil && ctx.Err() == nil {
-				s.opts.Built(bin, err)
-			}
-		}()
+	s.bg.Start(func(ctx context.Context) {
+		bin, err := s.Build(ctx)
+		if s.opts.Built != nil && ctx.Err() == nil {
+			s.opts.Built(bin, err)
+		}
 	})
 	return s.opts.Fallback
 }
 
 // Close stops a background build started by Path and waits for it to end.
 func (s *Supervisors) Close() error {
-	// If no build was started, this Do closes bgDone and none can start.
-	s.bgOnce.Do(func() { close(s.bgDone) })
-	if s.bgCancel != nil {
-		s.bgCancel()
-	}
-	<-s.bgDone
+	s.bg.Close()
 	return nil
 }
 
@@ -176,24 +142,11 @@ func (s *Supervisors) binPath() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	h.Write([]byte(tc))
-	err = fs.WalkDir(superviseSource, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := superviseSource.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		h.Write([]byte(p))
-		h.Write(data)
-		return nil
-	})
+	name, err := CachedName("cell-supervisor", tc, superviseSource)
 	if err != nil {
-		return "", fmt.Errorf("read the cell supervisor's source: %w", err)
+		return "", err
 	}
-	return filepath.Join(dir, "cell-supervisor-"+hex.EncodeToString(h.Sum(nil))[:20]), nil
+	return filepath.Join(dir, name), nil
 }
 
 // localToolchain names the toolchain that goCmd runs with
