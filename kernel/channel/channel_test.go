@@ -400,6 +400,75 @@ func awaitSubscription(tb testing.TB, s *channel.Sockets, sub zmq4.Socket, m *ju
 	return raw, n
 }
 
+func TestPublisherFlush(t *testing.T) {
+	// Flush returns once what was published has been written: closing the
+	// sockets right after it loses nothing (without it, Close drops what
+	// the writer has not sent yet).
+	const total = 1000
+	info := newInfo(t, "tcp")
+	s, err := channel.Listen(context.Background(), info, channel.Options{IOPubQueue: 2 * total})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg := signer(t, info)
+	sub := dial(t, zmq4.NewSub(context.Background()), info, info.IOPubPort)
+	sub.SetOption(zmq4.OptionSubscribe, "")
+	warmup := request(t, "status")
+	awaitSubscription(t, s, sub, warmup)
+
+	stream, _ := jupyter.NewMessage("kernel-session", "kernel", "stream", nil, map[string]string{"name": "stdout", "text": strings.Repeat("y", 1000)})
+	for range total {
+		s.IOPub().Publish(stream)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.IOPub().Flush(ctx); err != nil {
+		t.Fatalf("Flush with a reading subscriber: %v", err)
+	}
+	s.Close()
+
+	got := make(chan int)
+	go func() {
+		n := 0
+		for n < total {
+			raw, err := sub.Recv()
+			if err != nil {
+				break
+			}
+			if m, err := sg.Decode(raw.Frames); err == nil && m.Header.MsgID == stream.Header.MsgID {
+				n++
+			}
+		}
+		got <- n
+	}()
+	select {
+	case n := <-got:
+		if n != total {
+			t.Fatalf("received %d of the %d messages published before Flush", n, total)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the messages published before Flush did not all arrive within 10 s")
+	}
+}
+
+func TestPublisherFlushDoesNotWaitForever(t *testing.T) {
+	// A subscriber that does not read: Flush gives up when its context ends.
+	info := newInfo(t, "tcp")
+	s := listen(t, info, channel.Options{IOPubQueue: 100_000, SendTimeout: time.Minute})
+	sub := dial(t, zmq4.NewSub(context.Background()), info, info.IOPubPort)
+	sub.SetOption(zmq4.OptionSubscribe, "")
+	awaitSubscription(t, s, sub, request(t, "status"))
+	big, _ := jupyter.NewMessage("kernel-session", "kernel", "stream", nil, map[string]string{"name": "stdout", "text": strings.Repeat("y", 64<<10)})
+	for range 2000 { // 128 MiB: more than the socket buffers hold
+		s.IOPub().Publish(big)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.IOPub().Flush(ctx); err != context.DeadlineExceeded {
+		t.Fatalf("Flush with a subscriber that does not read = %v, want %v", err, context.DeadlineExceeded)
+	}
+}
+
 func TestPublisherWithoutSubscribers(t *testing.T) {
 	info := newInfo(t, "tcp")
 	s := listen(t, info, channel.Options{})

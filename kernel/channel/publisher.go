@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -109,6 +110,38 @@ func (p *Publisher) Publish(m *jupyter.Message) {
 			p.dropped.Add(1)
 		}
 	}
+}
+
+// Flush waits until the messages published before it have been written
+// to every subscriber's connection, so that a reply sent next on another
+// socket does not overtake them (a kernel's outputs come before its
+// execute_reply, as clients expect). It returns ctx's error if ctx ends
+// first; a subscriber whose queue is full is not waited for, so Flush
+// with a deadline never stalls the kernel on a client that is not
+// reading.
+func (p *Publisher) Flush(ctx context.Context) error {
+	type wait struct {
+		pr     *peer
+		result chan error
+	}
+	var waits []wait
+	p.mu.Lock()
+	for pr := range p.subs {
+		w := wait{pr, make(chan error, 1)}
+		if pr.enqueue(outgoing{result: w.result}) {
+			waits = append(waits, w)
+		}
+	}
+	p.mu.Unlock()
+	for _, w := range waits {
+		select {
+		case <-w.result:
+		case <-w.pr.done: // gone: nothing more will be written to it
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Dropped returns how many messages Publish has dropped for subscribers

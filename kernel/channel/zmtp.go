@@ -60,7 +60,10 @@ type peer struct {
 	closeOnce sync.Once
 }
 
-// outgoing is one message queued for a peer's writer goroutine.
+// outgoing is one message queued for a peer's writer goroutine. One
+// without frames is a marker: the writer only sends nil on its result,
+// which tells Publisher.Flush that everything queued before it has been
+// written.
 type outgoing struct {
 	frames   [][]byte
 	deadline time.Time  // zero: no deadline
@@ -240,6 +243,10 @@ func (p *peer) write() {
 		case <-p.done:
 			return
 		case o := <-p.out:
+			if len(o.frames) == 0 {
+				o.result <- nil // a Flush marker
+				continue
+			}
 			p.conn.SetWriteDeadline(o.deadline)
 			err := writeFrames(p.conn, o.frames, o.command)
 			if o.result != nil {

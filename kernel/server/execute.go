@@ -63,12 +63,14 @@ func (k *Kernel) execute(ctx context.Context, r *channel.Router, m *jupyter.Mess
 
 	metadata := map[string]any{"engine": engine, "started": started.UTC().Format(jupyter.DateLayout), "duration_ms": float64(time.Since(started).Microseconds()) / 1000}
 	if failure == nil {
+		k.outputsFirst()
 		k.replyWithMetadata(r, m, "execute_reply", map[string]any{"status": "ok", "execution_count": k.count, "user_expressions": map[string]any{}, "payload": []any{}}, metadata)
 		return
 	}
 	if !req.Silent {
 		k.publish(m, "error", failure)
 	}
+	k.outputsFirst()
 	k.replyWithMetadata(r, m, "execute_reply", map[string]any{
 		"status": "error", "execution_count": k.count,
 		"ename": failure.Name, "evalue": failure.Value, "traceback": failure.Traceback,
@@ -76,6 +78,25 @@ func (k *Kernel) execute(ctx context.Context, r *channel.Router, m *jupyter.Mess
 	}, metadata)
 	if req.StopOnError == nil || *req.StopOnError {
 		k.abortQueued(r)
+	}
+}
+
+// outputsWait bounds how long a reply waits for the IOPub messages before
+// it: long enough for a loaded machine, short enough that a client that
+// does not read IOPub does not hold up the shell.
+const outputsWait = time.Second
+
+// outputsFirst waits until the cell's IOPub messages (execute_input, its
+// outputs, its error) have been written, at most outputsWait, so that the
+// execute_reply sent next on the shell socket does not overtake them: a
+// client that has the reply finds the outputs there too, and the idle
+// status follows at once (jupyter_kernel_test's execute helper allows
+// 0.1 s between them).
+func (k *Kernel) outputsFirst() {
+	ctx, cancel := context.WithTimeout(context.Background(), outputsWait)
+	defer cancel()
+	if err := k.sock.IOPub().Flush(ctx); err != nil {
+		k.log.Debug("the reply goes before some outputs: IOPub is slow", "err", err)
 	}
 }
 
