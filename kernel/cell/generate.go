@@ -27,6 +27,11 @@ type GenerateOptions struct {
 	// passing it to asyncgo/helpers/display.Result, so the program needs
 	// only the standard library.
 	NoHelpers bool
+	// FileName, when set, gives the file that //line directives name for
+	// the cell called name (the name given to Generate, or to Commit for
+	// an earlier cell's declarations); nil keeps the names. A debugger's
+	// build names each cell by the file its frontend sets breakpoints on.
+	FileName func(name string) string
 }
 
 // Program is a generated Go program, ready to be written as main.go of a
@@ -56,6 +61,10 @@ type Program struct {
 // an import, and cannot be read.
 func (s *Session) Generate(c *Cell, name string, opts GenerateOptions) (*Program, error) {
 	decls, imports := s.merge(c, name)
+	file := func(name string) string { return name }
+	if opts.FileName != nil {
+		file = opts.FileName
+	}
 
 	declared := map[string]bool{}
 	for _, d := range decls {
@@ -134,16 +143,16 @@ func (s *Session) Generate(c *Cell, name string, opts GenerateOptions) (*Program
 		if im.Name != "" {
 			spec = im.Name + " " + spec
 		}
-		g.mapped(im.cell, im.Line, im.Col, spec)
+		g.mapped(file(im.cell), im.Line, im.Col, spec)
 		paths = append(paths, im.Path)
 	}
 	g.raw(")\n\n")
 	for _, d := range decls {
-		g.mapped(d.cell, d.Line, d.Col, d.Src)
+		g.mapped(file(d.cell), d.Line, d.Col, d.Src)
 	}
 	g.raw("func main() {\n")
 	for _, b := range c.Body {
-		g.mapped(name, b.Line, b.Col, b.Src)
+		g.mapped(file(name), b.Line, b.Col, b.Src)
 	}
 	if l := c.Last; l != nil {
 		if display {
@@ -151,10 +160,10 @@ func (s *Session) Generate(c *Cell, name string, opts GenerateOptions) (*Program
 			if opts.NoHelpers {
 				fn = fmtAlias + ".Println"
 			}
-			g.raw(fmt.Sprintf("%s(/*line %s:%d:%d*/%s)\n", fn, name, l.Line, l.Col, l.Src))
+			g.raw(fmt.Sprintf("%s(/*line %s:%d:%d*/%s)\n", fn, file(name), l.Line, l.Col, l.Src))
 			g.isMapped = true
 		} else {
-			g.mapped(name, l.Line, l.Col, l.Src)
+			g.mapped(file(name), l.Line, l.Col, l.Src)
 		}
 	}
 	g.raw("}\n")

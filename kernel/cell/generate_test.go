@@ -193,3 +193,30 @@ func TestCommitReplacesAndReset(t *testing.T) {
 		t.Errorf("List after Reset = %q", got)
 	}
 }
+
+// TestGenerateFileName checks that FileName renames every //line
+// directive's cell, earlier cells' declarations and imports included, and
+// leaves the generated code's own positions (main.go) alone.
+func TestGenerateFileName(t *testing.T) {
+	rename := func(name string) string { return "/cells/" + strings.Trim(name, "In[]") + ".go" }
+	tests := []struct {
+		opts cell.GenerateOptions
+		want []string
+	}{
+		{cell.GenerateOptions{FileName: rename}, []string{"//line /cells/1.go:1:8", "//line /cells/1.go:2:1", "//line /cells/2.go:1:1", "/*line /cells/2.go:2:1*/"}},
+		{cell.GenerateOptions{}, []string{"//line In[1]:1:8", "//line In[1]:2:1", "//line In[2]:1:1", "/*line In[2]:2:1*/"}},
+	}
+	for _, tt := range tests {
+		tt.opts.DisplayCall = true
+		_, p := run(t, tt.opts, "import \"strings\"\nfunc up(s string) string { return strings.ToUpper(s) }", "s := up(\"a\")\nup(s)")
+		src := string(p.Source)
+		for _, w := range tt.want {
+			if !strings.Contains(src, w) {
+				t.Errorf("FileName set %v: program lacks %q:\n%s", tt.opts.FileName != nil, w, src)
+			}
+		}
+		if tt.opts.FileName != nil && (strings.Contains(src, "//line In[") || strings.Contains(src, "/*line In[")) {
+			t.Errorf("a cell keeps its name although FileName renames it:\n%s", src)
+		}
+	}
+}
