@@ -38,6 +38,11 @@ type Config struct {
 	// value names a goroutine in the threads list, as in
 	// "[Go 7 careful] main.main.func1"; none when empty.
 	GoroutineLabel string
+	// SourceName, when set, names a cell file in the stack frames
+	// delve reports (DAP's source.name, which frontends show beside the
+	// line), such as "In[3]" for the file of the cell the learner ran
+	// third; ok false keeps delve's name, the file's base name.
+	SourceName func(path string) (name string, ok bool)
 	// Events receives each event for the frontend: the content of a
 	// debug_event message. It is called from one goroutine at a time, in
 	// order, and must not call the Debugger's methods.
@@ -410,7 +415,37 @@ func (d *Debugger) forwarded(req *Message, resp *Message) []byte {
 	m := *resp
 	m.RequestSeq = req.Seq
 	m.Command = req.Command
+	if m.Command == "stackTrace" && m.Success && d.cfg.SourceName != nil {
+		m.Body = d.nameSources(m.Body)
+	}
 	return d.stamp(&m)
+}
+
+// nameSources gives the stack frames of a stackTrace response's body the
+// names of their cells (Config.SourceName); the body is kept as it is
+// where it cannot be read.
+func (d *Debugger) nameSources(body json.RawMessage) json.RawMessage {
+	var b map[string]any
+	if json.Unmarshal(body, &b) != nil {
+		return body
+	}
+	frames, _ := b["stackFrames"].([]any)
+	for _, f := range frames {
+		f, _ := f.(map[string]any)
+		src, _ := f["source"].(map[string]any)
+		path, _ := src["path"].(string)
+		if path == "" {
+			continue
+		}
+		if name, ok := d.cfg.SourceName(path); ok {
+			src["name"] = name
+		}
+	}
+	out, err := json.Marshal(b)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // stamp gives m the next seq towards the frontend and encodes it.

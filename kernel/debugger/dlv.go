@@ -247,6 +247,9 @@ func (a *adapter) succeed(ctx context.Context, command string, args any) (*Messa
 // moment, then kills the debuggee, whatever else dlv started, and dlv.
 func (a *adapter) close() {
 	a.closeOnce.Do(func() {
+		// dlv may exit on disconnect before its children do, and they
+		// then belong to init: note them while dlv still has them.
+		procs := descendants(a.cmd.Process.Pid)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		a.call(ctx, "disconnect", map[string]any{"terminateDebuggee": true})
@@ -254,15 +257,20 @@ func (a *adapter) close() {
 		case <-a.waited:
 		case <-ctx.Done():
 		}
-		a.kill()
+		a.kill(procs...)
 		a.conn.Close()
 		<-a.readDone
 	})
 }
 
+// goneTimeout bounds how long kill waits for killed processes to end.
+const goneTimeout = 5 * time.Second
+
 // kill ends the debuggee (in a process group of its own, as delve starts
-// it), every other descendant of dlv, and dlv's group, and waits for dlv.
-func (a *adapter) kill() {
+// it), every other descendant of dlv, the processes noted before (also,
+// those still the same processes) and dlv's group, waits for dlv, and
+// waits until the others have ended too.
+func (a *adapter) kill(also ...proc) {
 	a.mu.Lock()
 	pid := a.pid
 	a.mu.Unlock()
@@ -270,17 +278,56 @@ func (a *adapter) kill() {
 		syscall.Kill(-pid, syscall.SIGKILL)
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-	for _, p := range descendants(a.cmd.Process.Pid) {
-		syscall.Kill(p, syscall.SIGKILL)
+	procs := append(also, descendants(a.cmd.Process.Pid)...)
+	for _, p := range procs {
+		if p.same() {
+			syscall.Kill(p.pid, syscall.SIGKILL)
+		}
 	}
 	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
 	<-a.waited
+	deadline := time.Now().Add(goneTimeout)
+	for _, p := range procs {
+		for p.running() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// proc is a process, known by its id and start time, so that a process
+// that later gets the same id is not taken for it.
+type proc struct {
+	pid   int
+	start string
+}
+
+// stat returns the fields of /proc/pid/stat after the command name: the
+// state first, the start time 19th.
+func stat(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+}
+
+// same reports whether p's id still names p.
+func (p proc) same() bool {
+	f := stat(p.pid)
+	return len(f) > 19 && f[19] == p.start
+}
+
+// running reports whether p still exists and is not a zombie.
+func (p proc) running() bool {
+	f := stat(p.pid)
+	return len(f) > 19 && f[19] == p.start && f[0] != "Z"
 }
 
 // descendants lists the processes below pid, read from /proc; empty where
 // /proc is missing.
-func descendants(pid int) []int {
-	var out []int
+func descendants(pid int) []proc {
+	var out []proc
 	queue := []int{pid}
 	for len(queue) > 0 {
 		p := queue[0]
@@ -292,8 +339,12 @@ func descendants(pid int) []int {
 				continue
 			}
 			for _, f := range strings.Fields(string(b)) {
-				if c, err := strconv.Atoi(f); err == nil {
-					out = append(out, c)
+				c, err := strconv.Atoi(f)
+				if err != nil {
+					continue
+				}
+				if st := stat(c); len(st) > 19 {
+					out = append(out, proc{c, st[19]})
 					queue = append(queue, c)
 				}
 			}

@@ -13,27 +13,8 @@ import (
 	"asyncgo/kernel/debugger"
 )
 
-func TestPointLines(t *testing.T) {
-	rename := func(f string) (string, bool) {
-		p, ok := map[string]string{"cellaa": "/tmp/d/1.go", "cellbb": "/tmp/d/2.go"}[f]
-		return p, ok
-	}
-	for _, tc := range []struct{ in, want string }{
-		{"//line cellaa:1:1\nx := 1\n", "//line /tmp/d/1.go:1:1\nx := 1\n"},
-		{"//line cellbb:7\r\n", "//line /tmp/d/2.go:7\r\n"},
-		{"//line main.go:12:1\n", "//line main.go:12:1\n"},
-		{"\t//line cellaa:1:1\n// line cellaa:1:1\n", "\t//line cellaa:1:1\n// line cellaa:1:1\n"},
-		{"a\n//line cellaa:3:5", "a\n//line /tmp/d/1.go:3:5"},
-		{"", ""},
-	} {
-		if got := string(debugger.PointLines([]byte(tc.in), rename)); got != tc.want {
-			t.Errorf("PointLines(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 // TestBreakInEarlierCell builds a program the way the kernel does (kernel/cell
-// generates it from two cells), points its //line directives at the cell
+// generates it from two cells), with //line directives naming the cell
 // files, stops in the second cell and steps into the function the first
 // cell declared, and out again: the stack shows both cells' own files and
 // lines.
@@ -52,10 +33,6 @@ func TestBreakInEarlierCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := s.Generate(c2, "cellsecond", cell.GenerateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	f.request("initialize", map[string]any{"clientID": "test", "adapterID": "go"})
 	f.request("attach", map[string]any{})
@@ -63,10 +40,11 @@ func TestBreakInEarlierCell(t *testing.T) {
 	for name, code := range map[string]string{"cellfirst": first, "cellsecond": second} {
 		paths[name] = f.request("dumpCell", map[string]any{"code": code})["sourcePath"].(string)
 	}
-	src := debugger.PointLines(prog.Source, func(file string) (string, bool) {
-		p, ok := paths[file]
-		return p, ok
-	})
+	prog, err := s.Generate(c2, "cellsecond", cell.GenerateOptions{FileName: func(name string) string { return paths[name] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := prog.Source
 	if strings.Contains(string(src), "//line cell") {
 		t.Fatalf("cell names left in the debug program:\n%s", src)
 	}
