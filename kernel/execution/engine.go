@@ -80,8 +80,12 @@ type program struct {
 // call is displayed only when type checking shows it has exactly one
 // result, so that fmt.Println's (n, err) is not shown after every cell;
 // that check is the cell's one check, which the engine choice reuses.
-func (x *Executor) generate(ctx context.Context, c *cell.Cell, name string) (*program, error) {
-	prog, err := x.cells.Generate(c, name, cell.GenerateOptions{DisplayValue: true})
+func (x *Executor) generate(ctx context.Context, c *cell.Cell, name string, debug *debugRun) (*program, error) {
+	opts := cell.GenerateOptions{DisplayValue: true}
+	if debug != nil {
+		opts.FileName = debug.fileName
+	}
+	prog, err := x.cells.Generate(c, name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +104,8 @@ func (x *Executor) generate(ctx context.Context, c *cell.Cell, name string) (*pr
 		return p, nil
 	}
 	if n, ok := p.checked.LastCallResults(); ok && n == 1 {
-		shown, err := x.cells.Generate(c, name, cell.GenerateOptions{DisplayValue: true, DisplayCall: true})
+		opts.DisplayCall = true
+		shown, err := x.cells.Generate(c, name, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -124,13 +129,14 @@ func (x *Executor) check(ctx context.Context, p *program) {
 // commit is called once the program is known to be valid. A failure is an
 // error to report instead of a result. The program runs at most once: the
 // compiler takes over from yaegi only when none of it ran.
-func (x *Executor) runProgram(ctx context.Context, prog *program, sources map[string]string, opts runner.RunOptions, commit func()) (string, runner.Result, *Failure) {
+func (x *Executor) runProgram(ctx context.Context, prog *program, debug *debugRun, sources map[string]string, opts runner.RunOptions, commit func()) (string, runner.Result, *Failure) {
 	e := &x.engines
 	e.why = ""
 	build := runner.Build{Source: prog.Source, Flags: prog.GoFlags, Env: prog.Env}
-	if d := x.cfg.Debugger; d != nil && d.Active() {
-		// The seam for a debugger: a build it can step through, run by
-		// it, never by yaegi.
+	if debug != nil {
+		// A build the debugger can step through, run by it, never by
+		// yaegi.
+		d := debug.d
 		e.last, e.why = engineGo, "the debugger runs it"
 		build.Flags = append(slices.Clone(build.Flags), d.Flags()...)
 		bin, f := x.build(ctx, build, sources)
@@ -191,6 +197,35 @@ func (x *Executor) runProgram(ctx context.Context, prog *program, sources map[st
 		return engineGo, runner.Result{}, failure("RunError", err.Error())
 	}
 	return engineGo, p.Wait(), nil
+}
+
+// debugRun is what a cell run under the debugger needs: the debugger and
+// the file that stands for each cell of the program.
+type debugRun struct {
+	d     Debugger
+	paths map[string]string // cell file name → the debugger's path
+}
+
+// fileName names a cell in a debugged program's //line directives.
+func (r *debugRun) fileName(name string) string {
+	if p, ok := r.paths[name]; ok {
+		return p
+	}
+	return name
+}
+
+// debugFiles asks the debugger for the file of each cell whose code the
+// program may hold (sources: cell file name → code).
+func (x *Executor) debugFiles(d Debugger, sources map[string]string) (*debugRun, *Failure) {
+	r := &debugRun{d: d, paths: make(map[string]string, len(sources))}
+	for name, code := range sources {
+		p, err := d.CellPath(code)
+		if err != nil {
+			return nil, failure("DebugError", err.Error())
+		}
+		r.paths[name] = p
+	}
+	return r, nil
 }
 
 // build compiles a program, or returns the failure to report.

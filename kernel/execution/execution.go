@@ -89,14 +89,13 @@ type Failure struct {
 
 // Debugger is the seam for running a cell's program under a debugger
 // instead of on an engine. When Config.Debugger is set and Active reports
-// true as a program is about to run, the Executor skips the yaegi fast
-// path, builds the program with Flags added to its build flags, commits
-// the cell, and calls Run with the binary instead of starting it itself.
-// How the debugger session is started, and breakpoints set, is the
-// Debugger's affair. The program's //line directives name cells by their
-// file names (cell followed by 12 hex digits, the names Names rewrites);
-// a debugger that wants other paths there (such as one per cell under
-// its own directory) adds that here, in the Executor's generate step.
+// true as a cell starts, the Executor names every cell in the program's
+// //line directives by its CellPath (so the compiled program's lines are
+// the files the debugger's frontend sets breakpoints on), skips the yaegi
+// fast path, builds the program with Flags added to its build flags,
+// commits the cell, and calls Run with the binary instead of starting it
+// itself. How the debugger session is started, and breakpoints set, is
+// the Debugger's affair.
 type Debugger interface {
 	// Active reports whether the next program runs under the debugger
 	// (the debugger is started and has breakpoints).
@@ -104,6 +103,11 @@ type Debugger interface {
 	// Flags are the go build flags of a debugged build, such as
 	// "-gcflags=all=-N -l".
 	Flags() []string
+	// CellPath returns the file that stands for a cell with this code in
+	// a debugged program, having written the code there: an absolute
+	// path that depends only on the code, outside the workspace module
+	// (so -trimpath keeps it), with no colon or newline.
+	CellPath(code string) (string, error)
 	// Run runs the built program bin with opts under the debugger and
 	// returns how it ended, as runner.Process.Wait does.
 	Run(ctx context.Context, bin string, opts runner.RunOptions) (runner.Result, error)
@@ -253,11 +257,24 @@ func (x *Executor) run(ctx context.Context, req Cell, out Sink) (string, *Failur
 		return "", nil
 	}
 	x.noticeNewerGo(out)
-	prog, err := x.generate(ctx, c, name)
+	sources := x.sourcesWith(name, req.Code)
+	var debug *debugRun
+	if d := x.cfg.Debugger; d != nil && d.Active() {
+		var f *Failure
+		if debug, f = x.debugFiles(d, sources); f != nil {
+			return "", f
+		}
+		for name, path := range debug.paths {
+			// Compile errors and traces of the debugged program name
+			// cells by these paths.
+			sources[path] = sources[name]
+			x.names.alias(name, path)
+		}
+	}
+	prog, err := x.generate(ctx, c, name, debug)
 	if err != nil {
 		return "go", failure("CellError", err.Error())
 	}
-	sources := x.sourcesWith(name, req.Code)
 	race := &raceWatch{}
 	opts := runner.RunOptions{
 		Args:       prog.Args,
@@ -278,7 +295,7 @@ func (x *Executor) run(ctx context.Context, req Cell, out Sink) (string, *Failur
 			return out.Input(ctx, prompt, password)
 		}
 	}
-	engine, res, f := x.runProgram(ctx, prog, sources, opts, func() {
+	engine, res, f := x.runProgram(ctx, prog, debug, sources, opts, func() {
 		x.cells.Commit(c, name)
 		x.sources[name] = req.Code
 	})

@@ -2,6 +2,8 @@ package execution_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -227,12 +229,20 @@ func TestOneTypeCheck(t *testing.T) {
 	}
 }
 
-// debugger is a Debugger that runs the program itself and counts its
-// runs.
-type debugger struct{ runs int }
+// debugger is a Debugger that runs the program itself, counts its runs
+// and names each cell by a file in dir.
+type debugger struct {
+	dir  string
+	runs int
+}
 
 func (d *debugger) Active() bool    { return true }
 func (d *debugger) Flags() []string { return []string{"-gcflags=all=-N -l"} }
+func (d *debugger) CellPath(code string) (string, error) {
+	sum := sha256.Sum256([]byte(code))
+	p := filepath.Join(d.dir, hex.EncodeToString(sum[:4])+".go")
+	return p, os.WriteFile(p, []byte(code), 0o644)
+}
 func (d *debugger) Run(ctx context.Context, bin string, opts runner.RunOptions) (runner.Result, error) {
 	d.runs++
 	p, err := runner.Start(ctx, bin, opts)
@@ -242,12 +252,29 @@ func (d *debugger) Run(ctx context.Context, bin string, opts runner.RunOptions) 
 	return p.Wait(), nil
 }
 
+// TestDebuggerRunsProgram checks that the debugger runs a cell's
+// program once, and that the program's lines are the debugger's cell files,
+// earlier cells' too, while failures still name cells In[N].
 func TestDebuggerRunsProgram(t *testing.T) {
-	d := &debugger{}
+	d := &debugger{dir: t.TempDir()}
 	x := newExecutor(t, execution.Config{Debugger: d})
-	out, events := run(t, x, 1, `fmt.Println("debugged")`)
-	if out.Failure != nil || out.Engine != "go" || d.runs != 1 || strings.Join(events, "") != "stdout: debugged\n" {
-		t.Errorf("outcome %q %+v, %d debugger runs, outputs %q; want the compiled program run once by the debugger", out.Engine, out.Failure, d.runs, events)
+	first := "func where() string {\n\t_, file, line, _ := runtime.Caller(0)\n\treturn fmt.Sprint(file, \":\", line)\n}"
+	if out, _ := run(t, x, 1, first); out.Failure != nil {
+		t.Fatal(out.Failure)
+	}
+	second := "fmt.Println(where())\n_, file, line, _ := runtime.Caller(0)\nfmt.Println(file, line)\npanic(\"stop\")"
+	out, events := run(t, x, 2, second)
+	firstPath, _ := d.CellPath(first)
+	secondPath, _ := d.CellPath(second)
+	want := fmt.Sprintf("stdout: %s:2\n%s 2\n", firstPath, secondPath)
+	if out.Engine != "go" || d.runs != 2 || strings.Join(events, "") != want {
+		t.Errorf("outcome %q, %d debugger runs, outputs %q; want the compiled program run by the debugger, printing %q", out.Engine, d.runs, events, want)
+	}
+	if out.Failure == nil {
+		t.Fatal("the cell's panic is no failure")
+	}
+	if tb := strings.Join(out.Failure.Traceback, "\n"); out.Failure.Name != "panic" || !strings.Contains(tb, "In[2]:4") || strings.Contains(tb, d.dir) {
+		t.Errorf("failure %+v; want a panic at In[2]:4, not naming the debugger's files", out.Failure)
 	}
 }
 

@@ -25,9 +25,10 @@ func cellFileName(code string) string {
 type names struct {
 	mu    sync.Mutex
 	shown map[string]string
+	paths map[string]string // a debugger's path → cell file name
 }
 
-func newNames() *names { return &names{shown: map[string]string{}} }
+func newNames() *names { return &names{shown: map[string]string{}, paths: map[string]string{}} }
 
 func (n *names) add(code, shown string) {
 	n.mu.Lock()
@@ -35,16 +36,29 @@ func (n *names) add(code, shown string) {
 	n.shown[cellFileName(code)] = shown
 }
 
-// replace rewrites every cell file name in s to its shown name.
-func (n *names) replace(s string) string {
-	if !strings.Contains(s, "cell") {
-		return s
-	}
+// alias makes path stand for the cell file name file too: a debugged
+// program names cells by the debugger's paths.
+func (n *names) alias(file, path string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.paths[path] = file
+}
+
+// replace rewrites every cell file name in s to its shown name.
+func (n *names) replace(s string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.paths) == 0 && !strings.Contains(s, "cell") {
+		return s
+	}
 	for file, shown := range n.shown {
 		// Go 1.27 prints a path ending in the file name; 1.26 the name.
 		s = strings.ReplaceAll(cell.TrimCellDirs(s, file), file, shown)
+	}
+	for path, file := range n.paths {
+		if shown, ok := n.shown[file]; ok {
+			s = strings.ReplaceAll(s, path, shown)
+		}
 	}
 	return s
 }
