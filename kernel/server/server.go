@@ -7,9 +7,13 @@
 // hands each cell's code to an asyncgo/kernel/execution Executor, which
 // runs it (magics, shell lines, the Go program on yaegi or the compiler)
 // and sends its outputs back through the server's execution.Sink, which
-// publishes them on IOPub. Requests on the shell socket are served one at
-// a time, in order; the control socket is served beside it, so an
-// interrupt or a shutdown reaches a busy kernel.
+// publishes them on IOPub. Jupyter's debug protocol (debug_request on
+// the control socket, debug_event on IOPub) is answered by an
+// asyncgo/kernel/debugger Debugger when delve is installed; the Executor
+// runs cells under it while the frontend has breakpoints (see debug.go).
+// Requests on the shell socket are served one at a time, in order; the
+// control socket is served beside it, so an interrupt or a shutdown
+// reaches a busy kernel.
 package server
 
 import (
@@ -78,6 +82,9 @@ type Kernel struct {
 	// of editorWG.
 	editor   *editor.Editor
 	editorWG sync.WaitGroup
+	// debug is the Jupyter debugger (see debug.go); the Executor runs
+	// cells under it through cells.
+	debug debugState
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc // interrupts the running cell
@@ -110,6 +117,10 @@ func New(cfg Config) (*Kernel, error) {
 		session:  jupyter.NewID(),
 		shutdown: make(chan struct{}),
 	}
+	// The debugger is set up once the workspace says which go builds
+	// cells (dlv may be in its GOBIN); the Executor asks it only when
+	// cells run.
+	cells := &cellDebugger{}
 	exec, err := execution.New(execution.Config{
 		Workspace:  cfg.Workspace,
 		Logger:     cfg.Logger,
@@ -117,11 +128,14 @@ func New(cfg Config) (*Kernel, error) {
 		Grace:      cfg.Grace,
 		Supervisor: cfg.Supervisor,
 		Status:     k.stateText,
+		Debugger:   cells,
 	})
 	if err != nil {
 		return nil, err
 	}
 	k.exec, k.ws = exec, exec.Workspace()
+	k.newDebugger(k.ws.Go())
+	cells.d = k.debug.d
 	k.editor = editor.New(editor.Config{Workspace: k.ws, Logger: cfg.Logger})
 	return k, nil
 }
@@ -142,6 +156,7 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	// Closes the workspace, after the editor (gopls works in it) and
 	// after the yaegi worker's background build, which writes there.
 	defer k.exec.Close()
+	defer k.closeDebugger()
 	defer k.editor.Close()
 	defer k.editorWG.Wait()
 	defer k.Interrupt()
@@ -235,6 +250,8 @@ func (k *Kernel) handle(ctx context.Context, r *channel.Router, m *jupyter.Messa
 		k.reply(r, m, "kernel_info_reply", k.kernelInfo())
 	case "execute_request":
 		k.execute(ctx, r, m)
+	case "debug_request":
+		k.debugRequest(ctx, r, m)
 	case "is_complete_request":
 		var c struct {
 			Code string `json:"code"`
@@ -287,7 +304,7 @@ func (k *Kernel) kernelInfo() map[string]any {
 			{"text": "Go documentation", "url": "https://go.dev/doc/"},
 			{"text": "Go standard library", "url": "https://pkg.go.dev/std"},
 		},
-		"debugger": false,
+		"debugger": k.debug.d != nil,
 	}
 }
 
