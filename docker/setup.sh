@@ -28,6 +28,10 @@
 #                  and documentation requests and goes to $GOPATH/bin,
 #                  which must be on the notebook user's PATH (the
 #                  Dockerfile puts /opt/go-cache/path/bin there)
+#   NO_DLV         1 skips installing delve         (0)
+#                  (gokernel install --no-dlv); delve runs cells under
+#                  JupyterLab's debugger and goes beside gopls; the kernel
+#                  spec says debugger true only when it is installed
 #   OWNER          user:group given the Go caches, so the notebook user can
 #                  write them ($NB_UID:$NB_GID, else 1000:100; empty skips;
 #                  only applied when running as root)
@@ -57,6 +61,7 @@ KERNEL_PREFIX=${KERNEL_PREFIX:-}
 KERNEL_NAME=${KERNEL_NAME:-}
 NO_WARM=${NO_WARM:-0}
 NO_GOPLS=${NO_GOPLS:-0}
+NO_DLV=${NO_DLV:-0}
 OWNER=${OWNER-${NB_UID:-1000}:${NB_GID:-100}}
 
 [[ -f $ASYNCGO_SRC/go.mod ]] || fail "no go.mod in $ASYNCGO_SRC; set ASYNCGO_SRC to the asyncgo repository root"
@@ -123,6 +128,11 @@ fi
 # gokernel version names it).
 if [[ $NO_GOPLS == 1 ]]; then
 	install_args+=(--no-gopls)
+fi
+# And delve (dlv), for JupyterLab's debugger, beside gopls unless --no-dlv:
+# the release gokernel is tested with (gokernel version names it).
+if [[ $NO_DLV == 1 ]]; then
+	install_args+=(--no-dlv)
 fi
 log "installing the kernel spec"
 run "$BIN_DIR/gokernel" "${install_args[@]}"

@@ -1,13 +1,14 @@
 package debugger
 
 import (
-	"asyncgo/kernel/runner"
 	"bufio"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"asyncgo/kernel/runner"
 )
 
 // FindDlv returns the path of delve's dlv command: the one on PATH, else
@@ -36,6 +39,32 @@ const DlvVersion = "v1.27.2"
 // InstallCommand installs the tested delve (run it with GOFLAGS empty, so
 // flags meant for cell builds do not reach it).
 const InstallCommand = "go install github.com/go-delve/delve/cmd/dlv@" + DlvVersion
+
+// DlvRelease returns the module version of the dlv binary at path (such
+// as "v1.27.2"), or "" when it cannot be read.
+func DlvRelease(path string) string {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return info.Main.Version
+}
+
+// InstallDlv installs the tested delve (DlvVersion) with goCmd ("go" when
+// empty), writing the go command's output to out. It clears GOFLAGS, so
+// flags meant for cell builds do not reach the install.
+func InstallDlv(ctx context.Context, goCmd string, out io.Writer) error {
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	cmd := exec.CommandContext(ctx, goCmd, "install", "github.com/go-delve/delve/cmd/dlv@"+DlvVersion)
+	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", InstallCommand, err)
+	}
+	return nil
+}
 
 // startTimeout bounds how long dlv may take to dial back to the kernel.
 const startTimeout = 30 * time.Second

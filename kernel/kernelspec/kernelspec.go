@@ -88,6 +88,10 @@ type Options struct {
 	// Platform is the machine whose Jupyter directories are used. Nil means
 	// [HostPlatform].
 	Platform *Platform
+	// Debugger records in the spec's metadata that the kernel answers
+	// Jupyter's debug protocol (delve is installed): JupyterLab offers its
+	// debugger only for kernels whose spec says so. Install only.
+	Debugger bool
 }
 
 // Spec is the content of kernel.json, the part of the Jupyter kernel spec
@@ -104,7 +108,8 @@ type Spec struct {
 	// interrupt_request on the control channel instead of a signal.
 	InterruptMode string `json:"interrupt_mode"`
 	// Metadata holds extra fields for front ends; gokernel sets
-	// "debugger": false since it does not implement the debug protocol.
+	// "debugger": true when it was installed with delve, which its
+	// answers to the debug protocol need, and false otherwise.
 	Metadata map[string]any `json:"metadata"`
 }
 
@@ -121,7 +126,8 @@ func ValidateName(name string) error {
 }
 
 // NewSpec returns the kernel.json content for starting the gokernel binary
-// at executable under the given display name.
+// at executable under the given display name; its metadata says it has no
+// debugger.
 func NewSpec(executable, displayName string) Spec {
 	return Spec{
 		Argv:          []string{executable, "kernel", "--connection-file", "{connection_file}"},
@@ -230,7 +236,9 @@ func Install(ctx context.Context, o Options) (string, error) {
 		return "", fmt.Errorf("kernelspec: cannot write in the kernels directory: %w", err)
 	}
 	defer os.RemoveAll(tmp) // no-op once renamed
-	if err := writeSpec(tmp, NewSpec(exe, o.displayName(name))); err != nil {
+	spec := NewSpec(exe, o.displayName(name))
+	spec.Metadata["debugger"] = o.Debugger
+	if err := writeSpec(tmp, spec); err != nil {
 		return "", err
 	}
 	// MkdirTemp creates 0700; Jupyter servers may run as other users.

@@ -410,3 +410,23 @@ func BenchmarkInstall(b *testing.B) {
 		}
 	}
 }
+
+// TestInstallDebugger checks that the spec's metadata says debugger only
+// when Options.Debugger says delve is installed.
+func TestInstallDebugger(t *testing.T) {
+	exe := fakeBinary(t)
+	for _, debugger := range []bool{false, true} {
+		root := t.TempDir()
+		dir, err := Install(context.Background(), Options{Executable: exe, Debugger: debugger, Platform: dataPlatform(root)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := spec.Metadata["debugger"]; got != debugger {
+			t.Errorf("Options.Debugger %v: kernel.json metadata debugger %v", debugger, got)
+		}
+	}
+}

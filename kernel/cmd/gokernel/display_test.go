@@ -211,7 +211,7 @@ func nbconvert(t *testing.T, cells ...string) (map[string]any, error, string) {
 	jupyter := requireJupyter(t, "nbconvert")
 	dir := t.TempDir()
 	env := append(os.Environ(), "JUPYTER_DATA_DIR="+filepath.Join(dir, "data"), "JUPYTER_PATH=")
-	install := exec.Command(gokernelBin, "install", "--no-warm", "--no-gopls")
+	install := exec.Command(gokernelBin, "install", "--no-warm", "--no-gopls", "--no-dlv")
 	install.Env = env
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("install: %v\n%s", err, out)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"asyncgo/kernel/debugger"
 	"asyncgo/kernel/editor"
 	"asyncgo/kernel/interp"
 	"asyncgo/kernel/kernelspec"
@@ -57,7 +58,8 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	display := fs.String("display-name", "", "the `name` shown in Jupyter (default \"Go (gokernel)\")")
 	noWarm := fs.Bool("no-warm", false, "skip preparing the cell workspace (the first cell then compiles the standard library)")
 	noGopls := fs.Bool("no-gopls", false, "skip installing gopls (completion then offers only what Go's type checker knows)")
-	if code := parseFlags(fs, args, stderr, "[--user | --sys-prefix | --prefix DIR] [--name NAME] [--no-warm] [--no-gopls]"); code >= 0 {
+	noDlv := fs.Bool("no-dlv", false, "skip installing delve (without it, JupyterLab's debugger is off for Go notebooks)")
+	if code := parseFlags(fs, args, stderr, "[--user | --sys-prefix | --prefix DIR] [--name NAME] [--no-warm] [--no-gopls] [--no-dlv]"); code >= 0 {
 		return code
 	}
 	opts, err := loc.options()
@@ -66,6 +68,12 @@ func runInstall(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	opts.DisplayName = *display
+	if *noDlv {
+		_, err := debugger.FindDlv(runner.FindGo())
+		opts.Debugger = err == nil
+	} else {
+		opts.Debugger = ensureDlv(ctx, stdout, stderr)
+	}
 	dir, err := kernelspec.Install(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gokernel install: %v\n", err)
@@ -124,6 +132,34 @@ func ensureGopls(ctx context.Context, stdout, stderr io.Writer) {
 	fmt.Fprintf(stderr, "gokernel install: warning: gopls was installed but is not on PATH, in GOBIN or in GOPATH/bin; check 'go env GOBIN GOPATH'.\n")
 }
 
+// ensureDlv installs delve, which the kernel's Jupyter debugger runs cells
+// under, when the tested release is not found, and reports whether delve
+// is installed. A failure is a warning: the kernel works without delve,
+// and says it has no debugger.
+func ensureDlv(ctx context.Context, stdout, stderr io.Writer) bool {
+	goCmd := runner.FindGo()
+	if p, err := debugger.FindDlv(goCmd); err == nil {
+		have := debugger.DlvRelease(p)
+		if have == debugger.DlvVersion || have == "(devel)" {
+			fmt.Fprintf(stdout, "delve %s is installed (%s): JupyterLab's debugger uses it.\n", have, p)
+			return true
+		}
+		fmt.Fprintf(stdout, "delve %s is installed (%s), but gokernel is tested with %s.\n", have, p, debugger.DlvVersion)
+	}
+	fmt.Fprintf(stdout, "Installing delve %s for JupyterLab's debugger (%s; a minute or two)...\n", debugger.DlvVersion, debugger.InstallCommand)
+	if err := debugger.InstallDlv(ctx, goCmd, stderr); err != nil {
+		fmt.Fprintf(stderr, "gokernel install: warning: installing delve failed: %v\nNotebooks run as usual, without JupyterLab's debugger. Run %q and then 'gokernel install' again when the problem is fixed (skip this step with --no-dlv).\n", err, debugger.InstallCommand)
+		_, err := debugger.FindDlv(goCmd)
+		return err == nil
+	}
+	if p, err := debugger.FindDlv(goCmd); err == nil {
+		fmt.Fprintf(stdout, "Installed delve: %s\n", p)
+		return true
+	}
+	fmt.Fprintf(stderr, "gokernel install: warning: delve was installed but is not on PATH, in GOBIN or in GOPATH/bin; check 'go env GOBIN GOPATH'.\n")
+	return false
+}
+
 func runUninstall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("uninstall", flag.ContinueOnError)
 	var loc locationFlags
@@ -151,8 +187,8 @@ func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stdout, "gokernel %s, built with %s\ncells build with: %v\n", version, runtime.Version(), err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "gokernel %s, built with %s\ncells build with %s (%s)\ngopls for %s: %s\n",
-		version, runtime.Version(), tc.Version, tc.Go, tc.Version, editor.GoplsVersion(tc.Version))
+	fmt.Fprintf(stdout, "gokernel %s, built with %s\ncells build with %s (%s)\ngopls for %s: %s\ndelve: %s\n",
+		version, runtime.Version(), tc.Version, tc.Go, tc.Version, editor.GoplsVersion(tc.Version), debugger.DlvVersion)
 	if tc.NewerThanKernel() {
 		fmt.Fprintf(stdout, "warning: %s is newer than the Go that built gokernel: rebuild gokernel with %s (go install ./kernel/cmd/gokernel), or cells cannot be type-checked\n", tc.Version, tc.Version)
 	}

@@ -32,7 +32,7 @@ func TestJupyterKernelTest(t *testing.T) {
 	}
 	dir := t.TempDir()
 	env := append(os.Environ(), "JUPYTER_DATA_DIR="+filepath.Join(dir, "data"), "JUPYTER_PATH=")
-	install := exec.Command(gokernelBin, "install", "--no-warm", "--no-gopls")
+	install := exec.Command(gokernelBin, "install", "--no-warm", "--no-gopls", "--no-dlv")
 	install.Env = env
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("install: %v\n%s", err, out)
