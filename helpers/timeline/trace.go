@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
 	"runtime/trace"
 	"strconv"
 
@@ -48,12 +49,20 @@ func GoroutineLanesOnly() TraceOption {
 	return func(c *traceConfig) { c.procs, c.goroutines = false, true }
 }
 
+// goroutineLabel is the pprof label that NameGoroutine sets: gokernel's
+// debugger shows its value in JupyterLab's threads list.
+const goroutineLabel = "goroutine"
+
 // NameGoroutine names the calling goroutine in the timeline of a Trace in
-// progress, by logging name under TraceNameCategory with runtime/trace. It
-// does nothing when no trace is being recorded. Call it first thing in the
-// goroutine: the first name logged wins.
+// progress, by logging name under TraceNameCategory with runtime/trace
+// (which does nothing when no trace is being recorded; call it first thing
+// in the goroutine: the first name logged wins). It also gives the
+// goroutine the pprof label goroutine=name (runtime/pprof), replacing its
+// labels, so that debuggers and goroutine profiles name it too.
 func NameGoroutine(name string) {
-	trace.Log(context.Background(), TraceNameCategory, name)
+	ctx := context.Background()
+	trace.Log(ctx, TraceNameCategory, name)
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels(goroutineLabel, name)))
 }
 
 // Named returns a function that names its goroutine with NameGoroutine and

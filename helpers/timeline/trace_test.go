@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/pprof"
 	"runtime/trace"
 	"slices"
 	"strings"
@@ -365,5 +366,20 @@ func TestTracePictureFooterMatchesSummary(t *testing.T) {
 		if !strings.Contains(picture, want) {
 			t.Errorf("the %s footer does not say %q", name, want)
 		}
+	}
+}
+
+// TestNameGoroutineLabels checks that a named goroutine carries its name
+// as a pprof label, which goroutine profiles and debuggers show.
+func TestNameGoroutineLabels(t *testing.T) {
+	named := make(chan bool)
+	done := make(chan bool)
+	go timeline.Named("label checker", func() { named <- true; <-done })()
+	<-named
+	var b strings.Builder
+	pprof.Lookup("goroutine").WriteTo(&b, 1)
+	close(done)
+	if !strings.Contains(b.String(), `"goroutine":"label checker"`) {
+		t.Errorf("no goroutine labelled goroutine=label checker in the profile:\n%s", b.String())
 	}
 }

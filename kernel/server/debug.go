@@ -43,6 +43,10 @@ func (k *Kernel) newDebugger(goCmd string) {
 		return
 	}
 	d, err := debugger.New(debugger.Config{Dlv: dlv, Dir: dir, Events: k.debugEvent,
+		// The threads list names goroutines that the course's helpers
+		// named (asyncgo/helpers/timeline's NameGoroutine sets this
+		// pprof label).
+		GoroutineLabel: "goroutine",
 		// The call stack names a cell's file In[N], as traces do.
 		SourceName: func(path string) (string, bool) {
 			name := k.exec.Names(path)

@@ -192,21 +192,25 @@ func debugged(kernel int) []proc {
 	return out
 }
 
-// debugCell has two goroutines besides main, and a function to step into.
+// debugCell has two goroutines besides main, named with the course's
+// helper and waiting to send, and a function to step into.
 const debugCell = `func add(a, b int) int {
 	return a + b
 }
 ch := make(chan int)
-go func() { ch <- 1 }()
-go func() { ch <- 2 }()
+var ready sync.WaitGroup
+ready.Add(2)
+go timeline.Named("sender 1", func() { ready.Done(); ch <- 1 })()
+go timeline.Named("sender 2", func() { ready.Done(); ch <- 2 })()
+ready.Wait()
 total := 40
 sum := <-ch + <-ch
 total = add(total, sum)
 fmt.Println("total", total)`
 
 // debugLine is the line of debugCell the test stops at: both goroutines
-// are there, waiting to send.
-const debugLine = 8
+// are named, waiting to send.
+const debugLine = 11
 
 // TestDebugger drives Jupyter's debug protocol as JupyterLab does: a
 // breakpoint in a cell, a run that stops there, goroutines, a stack named
@@ -230,8 +234,9 @@ func TestDebugger(t *testing.T) {
 	thread := int(stopped["threadId"].(float64))
 
 	threads := s.request("threads", nil)["threads"].([]any)
-	if len(threads) < 3 {
-		t.Errorf("threads lists %d goroutines, want main and the cell's two: %v", len(threads), threads)
+	names, _ := json.Marshal(threads)
+	if len(threads) < 3 || !strings.Contains(string(names), "sender 1") || !strings.Contains(string(names), "sender 2") {
+		t.Errorf("threads lists %d goroutines: %s; want main and the cell's two, named sender 1 and 2", len(threads), names)
 	}
 	top := s.top(thread)
 	if src, _ := top["source"].(map[string]any); src["path"] != path || src["name"] != "In[1]" || top["line"] != float64(debugLine) {
@@ -246,11 +251,11 @@ func TestDebugger(t *testing.T) {
 		line     int
 		function string
 	}{
-		{"next", 9, "main.main"},
+		{"next", 12, "main.main"},
 		{"stepIn", 1, "main.add"},
 		{"next", 2, "main.add"},
-		{"stepOut", 9, "main.main"},
-		{"next", 10, "main.main"},
+		{"stepOut", 12, "main.main"},
+		{"next", 13, "main.main"},
 	}
 	for _, st := range steps {
 		s.request(st.command, map[string]any{"threadId": thread})
@@ -261,9 +266,9 @@ func TestDebugger(t *testing.T) {
 		if top["line"] != float64(st.line) || top["name"] != st.function {
 			t.Errorf("after %s, at %v line %v; want %s line %d", st.command, top["name"], top["line"], st.function, st.line)
 		}
-		if st.line == 9 && st.function == "main.main" {
+		if st.line == 12 && st.function == "main.main" {
 			if got := s.locals(top); got["sum"] != "3" {
-				t.Errorf("at line 9, locals %v, want sum 3", got)
+				t.Errorf("at line 12, locals %v, want sum 3", got)
 			}
 		}
 	}
