@@ -318,14 +318,19 @@ func (d *Debugger) setBreakpoints(ctx context.Context, req *Message) (any, *Mess
 		m, err := run.call(ctx, req.Command, req.Arguments)
 		return nil, m, err
 	}
-	// No program yet: delve verifies them when a run starts.
+	// No program yet: delve verifies them when a run starts. Each names
+	// its source, as delve's do (JupyterLab's breakpoints panel shows it).
+	type source struct {
+		Path string `json:"path"`
+	}
 	type bp struct {
-		Verified bool `json:"verified"`
-		Line     int  `json:"line"`
+		Verified bool   `json:"verified"`
+		Line     int    `json:"line"`
+		Source   source `json:"source"`
 	}
 	out := make([]bp, len(a.Breakpoints))
 	for i, b := range a.Breakpoints {
-		out[i] = bp{Verified: true, Line: b.Line}
+		out[i] = bp{Verified: true, Line: b.Line, Source: source{a.Source.Path}}
 	}
 	return map[string]any{"breakpoints": out}, nil, nil
 }

@@ -95,8 +95,9 @@ func TestDebugInfoKeepsState(t *testing.T) {
 	path := f.request("dumpCell", map[string]any{"code": "x := 1\nx++\n"})["sourcePath"].(string)
 	bps := []any{map[string]any{"line": 2.0}}
 	set := f.request("setBreakpoints", map[string]any{"source": map[string]any{"path": path}, "breakpoints": bps})
-	if got := set["breakpoints"].([]any); len(got) != 1 || got[0].(map[string]any)["line"] != 2.0 {
-		t.Errorf("setBreakpoints reply = %v, want the breakpoint on line 2", set)
+	if got := set["breakpoints"].([]any); len(got) != 1 || got[0].(map[string]any)["line"] != 2.0 ||
+		!jsonEqual(got[0].(map[string]any)["source"], map[string]any{"path": path}) {
+		t.Errorf("setBreakpoints reply = %v, want the breakpoint on line 2 of %s", set, path)
 	}
 	f.request("configurationDone", nil)
 	if !f.d.Started() || !f.d.HasBreakpoints() {

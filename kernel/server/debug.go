@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -37,7 +38,12 @@ func (k *Kernel) newDebugger(goCmd string) {
 		k.log.Info("no debugger: dlv not found", "err", err)
 		return
 	}
-	dir, err := os.MkdirTemp("", "gokernel-debugcells-")
+	// JupyterLab 4 shows a cell file as "Cell [N]" in its call stack and
+	// breakpoints panels, instead of the path, only when the path
+	// contains "ipykernel_" (its display provider for notebook cells keys
+	// on ipykernel's temporary directory), so the directory's name holds
+	// it.
+	dir, err := os.MkdirTemp("", "gokernel-cells-ipykernel_")
 	if err != nil {
 		k.log.Warn("no debugger: cannot create the cell files' directory", "err", err)
 		return
@@ -79,7 +85,18 @@ func (k *Kernel) debugRequest(ctx context.Context, r *channel.Router, m *jupyter
 	k.debug.mu.Lock()
 	k.debug.parent = m
 	k.debug.mu.Unlock()
-	k.reply(r, m, "debug_reply", json.RawMessage(k.debug.d.Handle(ctx, m.Content)))
+	reply := k.debug.d.Handle(ctx, m.Content)
+	if k.log.Enabled(ctx, slog.LevelDebug) {
+		var req, resp struct {
+			Command string `json:"command"`
+			Success bool   `json:"success"`
+			Message string `json:"message"`
+		}
+		json.Unmarshal(m.Content, &req)
+		json.Unmarshal(reply, &resp)
+		k.log.Debug("debug_request", "command", req.Command, "success", resp.Success, "message", resp.Message)
+	}
+	k.reply(r, m, "debug_reply", json.RawMessage(reply))
 }
 
 // debugEvent publishes one of the debugger's events as a debug_event on
@@ -88,6 +105,13 @@ func (k *Kernel) debugEvent(event []byte) {
 	k.debug.mu.Lock()
 	parent := k.debug.parent
 	k.debug.mu.Unlock()
+	if k.log.Enabled(context.Background(), slog.LevelDebug) {
+		var ev struct {
+			Event string `json:"event"`
+		}
+		json.Unmarshal(event, &ev)
+		k.log.Debug("debug_event", "event", ev.Event)
+	}
 	k.publish(parent, "debug_event", json.RawMessage(event))
 }
 
