@@ -11,7 +11,10 @@
 //     from an earlier cell; Shift+Tab shows documentation; the stop button
 //     interrupts a sleeping cell and the kernel still runs cells; the
 //     restart button restarts it; a cell reading with fmt.Scan shows the
-//     input box and gets the typed answer; %help shows its text;
+//     input box and gets the typed answer; %help shows its text; the
+//     debugger, switched on with the bug button, stops a cell at a
+//     breakpoint set by clicking the gutter, inside a goroutine, shows
+//     its call stack and a local variable, and continues to the end;
 //   - with --jupyter, the first notebook exported by jupyter nbconvert
 //     --to html shows every timeline inline with hover titles.
 // Screenshots (light and dark) go to --artifacts. Each check is a
@@ -45,6 +48,8 @@ const learnerCells = {
 	scan: 'var name string\nfmt.Print("your name? ")\nfmt.Scan(&name)\nfmt.Println("hello,", name)',
 	help: '%help',
 	restarted: 'fmt.Println(6 * 7)',
+	// The debugger stops at line 4, in the goroutine.
+	debug: 'ch := make(chan int)\ngo timeline.Named("sender", func() {\n\tn := 6\n\tch <- n + 1\n})()\nfmt.Println("got", <-ch)',
 };
 const learnerIndex = Object.fromEntries(Object.keys(learnerCells).map((k, i) => [k, i]));
 
@@ -421,6 +426,78 @@ async function restartButton(t) {
 	await page.screenshot({ path: path.join(t.args.artifacts, 'lab-learner.png') });
 }
 
+// debuggerBreakpoint switches JupyterLab's debugger on with the bug
+// button, sets a breakpoint by clicking the gutter at line 4 of the debug
+// cell, runs it, and checks the stop: the call stack of the goroutine at
+// the cell's line, and its local n in the Variables panel. Continue runs
+// the cell to its end; with the breakpoint removed and the debugger off,
+// the cell runs again without stopping.
+async function debuggerBreakpoint(t) {
+	const { lab, page } = t;
+	const i = learnerIndex.debug;
+	const line = 4;
+	const bug = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar .jp-DebuggerBugButton');
+	// Enabled once JupyterLab knows the kernelspec and kernel say debugger.
+	await page.waitForFunction((el) => el.getAttribute('aria-disabled') !== 'true' && !el.hasAttribute('disabled'),
+		await bug.elementHandle(), { timeout: 30000, polling: 200 });
+	await bug.click();
+	// The Debugger sidebar, as the bug tab on the right opens it.
+	await page.evaluate(() => window.jupyterapp.commands.execute('debugger:show-panel'));
+	const gutter = lab.cell(i).locator('.cm-gutter.cm-breakpoint-gutter');
+	await gutter.waitFor({ timeout: 30000 });
+	const lineBox = await lab.cell(i).locator('.cm-line').nth(line - 1).boundingBox();
+	const gutterBox = await gutter.boundingBox();
+	// The gutter draws one hidden marker as its spacer, then one per
+	// breakpoint.
+	const icons = lab.cell(i).locator('.cm-breakpoint-icon');
+	const spacers = await icons.count();
+	const toggle = async (want) => {
+		await page.mouse.click(gutterBox.x + gutterBox.width / 2, lineBox.y + lineBox.height / 2);
+		await page.waitForFunction(([el, n]) => el.querySelectorAll('.cm-breakpoint-icon').length === n,
+			[await lab.cell(i).elementHandle(), spacers + want], { timeout: 10000, polling: 100 });
+	};
+	await toggle(1);
+	const listed = page.locator('.jp-DebuggerBreakpoint').first();
+	await listed.waitFor({ timeout: 10000 });
+	const entry = (await listed.textContent()).replace(/\s+/g, ' ').trim();
+	if (new RegExp(`Cell \\[[ \\d]*\\]\\s*${line}$`).test(entry)) t.ok(`the Breakpoints panel lists the gutter's breakpoint: ${entry}`);
+	else t.fail(`the Breakpoints panel lists ${JSON.stringify(entry)}, not the cell's line ${line}`);
+
+	const t0 = Date.now();
+	await lab.run(i);
+	const frame = page.locator('.jp-DebuggerCallstackFrame').first();
+	await frame.waitFor({ timeout: 120000 });
+	const stoppedAfter = (Date.now() - t0) / 1000;
+	const frames = (await page.locator('.jp-DebuggerCallstackFrame').allTextContents()).map((f) => f.replace(/\s+/g, ' ').trim());
+	// JupyterLab names the cell's file by the cell, Cell [*] while it runs.
+	if (/main\.main\.func1/.test(frames[0]) && new RegExp(`Cell \\[(\\*|\\d+)\\]:${line}$`).test(frames[0])) {
+		t.ok(`the debugger stopped the cell at the gutter's breakpoint in ${stoppedAfter.toFixed(1)} s, in the goroutine: ${frames.slice(0, 2).join(' ← ')}`);
+	} else {
+		t.fail(`the debugger stopped at ${JSON.stringify(frames.slice(0, 3))}, not in main.main.func1 at the cell's line ${line}`);
+	}
+	const n = page.locator('.jp-DebuggerVariables .jp-TreeItem', { has: page.locator('.jp-DebuggerVariables-name', { hasText: /^n$/ }) }).first();
+	await n.waitFor({ timeout: 30000 });
+	const shown = (await n.textContent()).replace(/\s+/g, ' ').trim();
+	if (/6/.test(shown)) t.ok(`the Variables panel shows the goroutine's local: ${shown}`);
+	else t.fail(`the Variables panel shows n as ${JSON.stringify(shown)}, want 6`);
+	await page.screenshot({ path: path.join(t.args.artifacts, 'lab-debugger.png') });
+
+	await page.evaluate(() => window.jupyterapp.commands.execute('debugger:continue'));
+	const out = await lab.output(i, /got 7/);
+	t.ok(`Continue ran the cell to its end: "${out.trim()}"`);
+	await lab.waitIdle();
+
+	// Off again: the breakpoint removed, the debugger switched off.
+	await toggle(0);
+	await bug.click();
+	const ran = () => page.evaluate((c) => window.jupyterapp.shell.currentWidget.content.widgets[c].model.executionCount, i);
+	const before = await ran();
+	await lab.run(i);
+	await page.waitForFunction(([c, n]) => window.jupyterapp.shell.currentWidget.content.widgets[c].model.executionCount > n, [i, before], { timeout: 60000, polling: 100 });
+	const again = await lab.output(i, /got 7/);
+	t.ok(`without the breakpoint and the debugger the cell ran through: "${again.trim()}"`);
+}
+
 // exportedHTML exports the first course notebook with jupyter nbconvert
 // --to html (only with --jupyter) and checks its timelines in the page.
 async function exportedHTML(t) {
@@ -460,6 +537,7 @@ function scenarios(names) {
 		['fmt.Scan input', scanInput],
 		['%help', helpMagic],
 		['the restart button', restartButton],
+		['the debugger', debuggerBreakpoint],
 		['nbconvert --to html', exportedHTML],
 		['JupyterLab plugins', pluginsStarted],
 	];
