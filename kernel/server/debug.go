@@ -44,7 +44,13 @@ func (k *Kernel) newDebugger(goCmd string) {
 	// on ipykernel's temporary directory), so the directory's name holds
 	// it.
 	dir, err := os.MkdirTemp("", "gokernel-cells-ipykernel_")
+	if err == nil {
+		// The next kernel removes it if this one is killed, as it does
+		// the workspace.
+		err = runner.MarkOwner(dir)
+	}
 	if err != nil {
+		os.RemoveAll(dir)
 		k.log.Warn("no debugger: cannot create the cell files' directory", "err", err)
 		return
 	}

@@ -115,9 +115,14 @@ func TestNothingOutlivesACell(t *testing.T) {
 			if _, err := os.Stat(workspace); err != nil {
 				t.Fatalf("the killed kernel's workspace: %v", err)
 			}
+			// With delve installed, the kernel's debugger also keeps a
+			// directory of cell files.
+			left, _ := filepath.Glob(filepath.Join(tmp, "gokernel-cells-*"))
 			next := startKernel(t, "tcp", "TMPDIR="+tmp)
-			if _, err := os.Stat(workspace); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("the next kernel left the dead kernel's workspace %s: %v", workspace, err)
+			for _, dir := range append(left, workspace) {
+				if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("the next kernel left the dead kernel's %s: %v", dir, err)
+				}
 			}
 			// It keeps its own, and those of live kernels.
 			e := next.exec(`fmt.Println(os.Getenv("GOKERNEL_WORKSPACE"))`)
