@@ -22,12 +22,34 @@ const (
 	shutdownTimeout = 5 * time.Second
 )
 
+// startAttempts is how many times a kernel is started, each time with new
+// ports, when one of the ports chosen for it was taken before it could
+// bind it: a port that was free when the connection file was written can
+// be taken by another process in between, which happens on busy machines.
+const startAttempts = 3
+
+// errPortTaken marks a kernel that exited because a port of its
+// connection file was in use.
+var errPortTaken = errors.New("a port of the connection file was in use")
+
 // StartProcess returns a StartFunc that runs each kernel as a child
 // process, `binary kernel --connection-file FILE`, in the notebook's
-// directory, and talks to it over ZeroMQ on 127.0.0.1.
+// directory, and talks to it over ZeroMQ on 127.0.0.1. A kernel that
+// cannot bind a port of its connection file is started again with new
+// ports, up to three times in all.
 func StartProcess(binary string) StartFunc {
 	return func(ctx context.Context, dir string) (Kernel, error) {
-		return startProcess(ctx, binary, dir)
+		var err error
+		for range startAttempts {
+			var k *processKernel
+			if k, err = startProcess(ctx, binary, dir); err == nil {
+				return k, nil
+			}
+			if !errors.Is(err, errPortTaken) {
+				break
+			}
+		}
+		return nil, err
 	}
 }
 
@@ -106,6 +128,9 @@ func (k *processKernel) explain(err error) error {
 		msg := strings.TrimSpace(k.stderr.String())
 		if msg == "" {
 			msg = "(no output on stderr)"
+		}
+		if strings.Contains(msg, "address already in use") {
+			err = fmt.Errorf("%w (%w)", err, errPortTaken)
 		}
 		return fmt.Errorf("%w; the kernel process exited (%v): %s", err, k.waitErr, msg)
 	default:
