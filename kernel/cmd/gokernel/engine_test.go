@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"asyncgo/kernel/client"
+	"asyncgo/kernel/interp"
 	"asyncgo/kernel/notebook"
 )
 
@@ -221,6 +223,7 @@ func TestCourseEngines(t *testing.T) {
 		t.Skip("set GOKERNEL_COURSE=1 to run the course with both engines")
 	}
 	total, fast := 0, 0
+	why := map[string]int{} // cells kept off yaegi, by the router's class or other reason
 	for nb, cells := range courseCells(t) {
 		auto, compiled := startKernel(t, "tcp"), startKernel(t, "tcp")
 		waitForYaegi(t, func(code string) *client.Execution { return auto.execWith(code, quiet()) })
@@ -233,6 +236,9 @@ func TestCourseEngines(t *testing.T) {
 		autoRuns := make([]*client.Execution, len(cells))
 		for i, code := range cells {
 			autoRuns[i] = auto.exec(code)
+			if engineOf(autoRuns[i]) != "yaegi" {
+				why[reasonOf(auto.execWith("%engine", quiet()))]++
+			}
 		}
 		for i, code := range cells {
 			a, g := autoRuns[i], compiled.exec(code)
@@ -248,6 +254,32 @@ func TestCourseEngines(t *testing.T) {
 	if total > 0 {
 		t.Logf("course: %d of %d code cells ran with yaegi (%.0f%%)", fast, total, 100*float64(fast)/float64(total))
 	}
+	reasons := make([]string, 0, len(why))
+	for r := range why {
+		reasons = append(reasons, r)
+	}
+	sort.Slice(reasons, func(i, j int) bool { return why[reasons[i]] > why[reasons[j]] })
+	for _, r := range reasons {
+		t.Logf("%3d cells compiled: %s", why[r], r)
+	}
+}
+
+// reasonOf returns why the last cell ran with the compiler, from the
+// output of %engine: the router's class name, or the whole reason when
+// it is not a class.
+func reasonOf(e *client.Execution) string {
+	out := stdout(e)
+	_, why, ok := strings.Cut(out, "(")
+	if !ok {
+		return "unknown: " + strings.TrimSpace(out)
+	}
+	why = strings.TrimSuffix(strings.TrimSpace(why), ").")
+	for _, c := range interp.Classes() {
+		if strings.Contains(why, " "+c.Name+": ") || strings.HasPrefix(why, c.Name+": ") {
+			return c.Name
+		}
+	}
+	return why
 }
 
 // TestEveryEndingRunsOnce runs cells that append a line to a file and then
