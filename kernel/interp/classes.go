@@ -39,7 +39,7 @@ func Classes() []Class {
 		{"type-names", "a %T verb or reflection: yaegi reports its own types", findTypeNames},
 		{"panic-values", "a panic with a value of a type the program declares: yaegi cannot show it as the runtime does", findPanicValues},
 		{"host-goroutines", "library code that starts goroutines running program functions (time.AfterFunc, context.AfterFunc, WaitGroup.Go, net/http) or that the worker cannot observe (runtime introspection, tracing): a panic there is not reported as Go reports it, or the result shows the interpreter itself", findHostGoroutines},
-		{"failure-report", "a failure yaegi reports in other words than Go (a slice expression's bounds, a recovered panic panicking again or its value's type asserted, panic(nil), a failed type assertion to an interface): the cell runs once, so it runs where its failure reads as Go's", findUnfaithfulFailures},
+		{"failure-report", "a failure yaegi reports in other words than Go (a slice expression whose operand or bounds the worker cannot check again, a recovered panic panicking again or its value's type asserted, panic(nil), a failed type assertion to an interface): the cell runs once, so it runs where its failure reads as Go's", findUnfaithfulFailures},
 	}
 }
 

@@ -11,8 +11,9 @@ import (
 // such a program from yaegi before it runs, since a cell runs once and its
 // failure must read as Go's.
 //
-//   - a slice expression with bounds that may be out of range: yaegi says
-//     "reflect.Value.Slice: slice index out of bounds", Go names the bounds;
+//   - a slice expression with bounds that may be out of range and that
+//     Rewrite cannot check (checkableSlice): yaegi says "reflect.Value.Slice:
+//     slice index out of bounds", Go names the bounds;
 //   - an index Rewrite cannot check (the indexed operand has side effects);
 //   - a deferred function literal that recovers and panics: Go marks the
 //     report "[recovered]" or "[recovered, repanicked]";
@@ -38,7 +39,7 @@ func findUnfaithfulFailures(p *program) token.Pos {
 	return p.inspect(func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.SliceExpr:
-			return mayFailSlice(p.info, x)
+			return mayFailSlice(p.info, x) && !checkableSlice(p.info, x)
 		case *ast.IndexExpr:
 			return checkedIndex(p.info, x) && !repeatable(p.info, x.X)
 		case *ast.DeferStmt:
@@ -78,6 +79,104 @@ func mayFailSlice(info *types.Info, x *ast.SliceExpr) bool {
 		}
 		if tv, ok := info.Types[b]; !array || !ok || tv.Value == nil {
 			return true
+		}
+	}
+	return false
+}
+
+// checkableSlice reports whether Rewrite checks the bounds of x in the
+// worker: x slices a slice, a string or an array (not through a pointer,
+// which may be nil) named by an identifier or a field selection, with
+// bounds of type int built of identifiers, constants, fields, arithmetic
+// and len or cap, which the check evaluates a second time with the same
+// result and no side effect; and is not a full slice expression of an
+// array, whose error the worker cannot produce.
+func checkableSlice(info *types.Info, x *ast.SliceExpr) bool {
+	if !plainOperand(info, x.X) {
+		return false
+	}
+	t := info.TypeOf(x.X)
+	if t == nil {
+		return false
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+	case *types.Array:
+		if x.Slice3 {
+			return false
+		}
+	case *types.Basic:
+		if u.Info()&types.IsString == 0 {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, b := range []ast.Expr{x.Low, x.High, x.Max} {
+		if b != nil && !plainBound(info, b) {
+			return false
+		}
+	}
+	return true
+}
+
+// sliceHasCap reports whether the operand of x is a slice, whose bounds
+// errors name its capacity (a string's or an array's name its length).
+func sliceHasCap(info *types.Info, x *ast.SliceExpr) bool {
+	_, ok := info.TypeOf(x.X).Underlying().(*types.Slice)
+	return ok
+}
+
+// plainOperand reports whether e is an identifier or a chain of field
+// selections on one (not through a pointer).
+func plainOperand(info *types.Info, e ast.Expr) bool {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return true
+	case *ast.SelectorExpr:
+		s, ok := info.Selections[x]
+		if !ok {
+			return true // a qualified identifier
+		}
+		if s.Kind() != types.FieldVal || s.Indirect() {
+			return false
+		}
+		return plainOperand(info, x.X)
+	}
+	return false
+}
+
+// plainBound reports whether e is an int expression of identifiers,
+// constants, fields, arithmetic and len or cap of plain operands.
+func plainBound(info *types.Info, e ast.Expr) bool {
+	tv, ok := info.Types[e]
+	if !ok {
+		return false
+	}
+	if b, ok := tv.Type.(*types.Basic); !ok || (b.Kind() != types.Int && b.Kind() != types.UntypedInt) {
+		return false
+	}
+	return pureInt(info, e)
+}
+
+func pureInt(info *types.Info, e ast.Expr) bool {
+	if tv, ok := info.Types[e]; ok && tv.Value != nil {
+		return true
+	}
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		_, ok := info.Uses[x].(*types.Var)
+		return ok
+	case *ast.SelectorExpr:
+		return plainOperand(info, x)
+	case *ast.BinaryExpr:
+		switch x.Op {
+		case token.ADD, token.SUB, token.MUL:
+			return pureInt(info, x.X) && pureInt(info, x.Y)
+		}
+	case *ast.CallExpr:
+		if len(x.Args) == 1 && (isBuiltin(info, x.Fun, "len") || isBuiltin(info, x.Fun, "cap")) {
+			return plainOperand(info, x.Args[0])
 		}
 	}
 	return false

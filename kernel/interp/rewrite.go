@@ -13,7 +13,7 @@ import (
 )
 
 // hostImport is how a rewritten program imports the worker's own package,
-// which holds Crash, Unwind and Index.
+// which holds Crash, Unwind, Index and the Slice checks.
 const (
 	hostImport = `gokernel_host "gokernel"`
 	// deferCrash ends the worker when the goroutine panics. (yaegi's
@@ -52,6 +52,11 @@ const (
 //   - the index of s[i] on a slice, array or string is checked by the
 //     worker (Index), which panics with the runtime's own error
 //     ("index out of range [5] with length 3"; yaegi's lacks the numbers).
+//
+//   - the bounds of s[lo:hi] and s[lo:hi:max] are checked by the worker
+//     (Slice, Slice3, SliceL) when the operand and bounds can be evaluated
+//     again (checkableSlice), which panics with the runtime's own error
+//     ("slice bounds out of range [:5] with capacity 3").
 //
 // Line structure is kept; //line directives are blanked. A program with an
 // index the rewrite cannot check is one the router keeps from yaegi (the
@@ -210,6 +215,10 @@ func (rw *rewriter) collectIn(name string, root ast.Node, literals *int) {
 			rw.statements(name, x.Body)
 		case *ast.GoStmt:
 			rw.stmts = append(rw.stmts, x)
+		case *ast.SliceExpr:
+			if mayFailSlice(rw.info, x) && checkableSlice(rw.info, x) {
+				rw.slice(x)
+			}
 		case *ast.IndexExpr:
 			if checkedIndex(rw.info, x) && repeatable(rw.info, x.X) {
 				rw.insert(x.Index.Pos(), "gokernel_host.Index(int(")
@@ -218,6 +227,36 @@ func (rw *rewriter) collectIn(name string, root ast.Node, literals *int) {
 		}
 		return true
 	})
+}
+
+// slice makes the worker check the bounds of x, a slice expression
+// checkableSlice accepts, before yaegi slices: the low bound (0 when
+// omitted) becomes a call that returns it or panics as Go does.
+func (rw *rewriter) slice(x *ast.SliceExpr) {
+	src := func(e ast.Expr) string {
+		return "int(" + string(rw.src[rw.file.Offset(e.Pos()):rw.file.Offset(e.End())]) + ")"
+	}
+	operand := string(rw.src[rw.file.Offset(x.X.Pos()):rw.file.Offset(x.X.End())])
+	high := "len(" + operand + ")"
+	if x.High != nil {
+		high = src(x.High)
+	}
+	var call string
+	switch {
+	case x.Slice3:
+		call = fmt.Sprintf("gokernel_host.Slice3(%%s, %s, %s, cap(%s))", high, src(x.Max), operand)
+	case sliceHasCap(rw.info, x):
+		call = fmt.Sprintf("gokernel_host.Slice(%%s, %s, len(%s), cap(%s))", high, operand, operand)
+	default:
+		call = fmt.Sprintf("gokernel_host.SliceL(%%s, %s, len(%s))", high, operand)
+	}
+	if x.Low == nil {
+		rw.insert(x.Lbrack+1, fmt.Sprintf(call, "0"))
+		return
+	}
+	open, rest, _ := strings.Cut(call, "%s")
+	rw.insert(x.Low.Pos(), open+"int(")
+	rw.insert(x.Low.End(), ")"+rest)
 }
 
 // statements makes each statement of a list in the function fn note its

@@ -152,6 +152,9 @@ func hostSymbols(trace *quietPanicTrace) interp.Exports {
 			"Crash":  reflect.ValueOf(trace.Crash),
 			"Unwind": reflect.ValueOf(trace.Unwind),
 			"Index":  reflect.ValueOf(index),
+			"Slice":  reflect.ValueOf(slice),
+			"Slice3": reflect.ValueOf(slice3),
+			"SliceL": reflect.ValueOf(sliceLen),
 			// A variable holding a pointer: yaegi cannot assign to a
 			// library variable of a basic type, but through a pointer.
 			"MainLine": reflect.ValueOf(&mainLine).Elem(),
@@ -169,6 +172,40 @@ func index(i, n int) int {
 		_ = make([]struct{}, n)[i]
 	}
 	return i
+}
+
+// slice returns lo when s[lo:hi] is in range for a slice s of length n and
+// capacity c, and otherwise panics with the Go runtime's own error for it
+// ("slice bounds out of range [:5] with capacity 3"): the kernel's rewrite
+// checks the bounds of slice expressions with it, as yaegi's own check
+// names no bounds. For s[lo:], hi is n, as in Go.
+func slice(lo, hi, n, c int) int {
+	if lo < 0 || hi < lo || hi > c {
+		// Zero-sized elements: this allocates nothing.
+		_ = make([]struct{}, n, c)[lo:hi]
+	}
+	return lo
+}
+
+// slice3 is slice for the full slice expression s[lo:hi:max] on a slice
+// of capacity c.
+func slice3(lo, hi, max, c int) int {
+	if lo < 0 || hi < lo || max < hi || max > c {
+		_ = make([]struct{}, c)[lo:hi:max]
+	}
+	return lo
+}
+
+// sliceLen is slice for a string or an array of length n, whose errors
+// name its length, not a capacity.
+func sliceLen(lo, hi, n int) int {
+	if lo < 0 || hi < lo || hi > n {
+		// A string of length n over one byte: slicing checks the
+		// bounds and reads nothing.
+		var b byte
+		_ = unsafe.String(&b, n)[lo:hi]
+	}
+	return lo
 }
 
 // Unwind records that a panic with value v unwound the interpreted
