@@ -40,7 +40,65 @@ func Classes() []Class {
 		{"panic-values", "a panic with a value of a type the program declares: yaegi cannot show it as the runtime does", findPanicValues},
 		{"host-goroutines", "library code that starts goroutines running program functions (time.AfterFunc, context.AfterFunc, WaitGroup.Go, net/http) or that the worker cannot observe (runtime introspection, tracing): a panic there is not reported as Go reports it, or the result shows the interpreter itself", findHostGoroutines},
 		{"failure-report", "a failure yaegi reports in other words than Go (a slice expression whose operand or bounds the worker cannot check again, a recovered panic panicking again or its value's type asserted, panic(nil), a failed type assertion to an interface): the cell runs once, so it runs where its failure reads as Go's", findUnfaithfulFailures},
+		{"timing", "a program that times a loop doing work (time.Since, Sub or Until around a for loop with no sleep, channel operation, select or go statement): yaegi runs such code tens of times slower than the compiled program, so the time it shows would teach wrong numbers", findTiming},
 	}
+}
+
+// timingFuncs are the functions that measure how long something took.
+var timingFuncs = map[string]bool{
+	"time.Since": true, "time.Until": true, "(time.Time).Sub": true,
+}
+
+// findTiming finds, in a program that measures time, a for loop that
+// computes rather than waits: one whose body has no go statement,
+// channel operation, select or call to time.Sleep.
+func findTiming(p *program) token.Pos {
+	measures := p.inspect(func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		var obj types.Object
+		if s := p.info.Selections[sel]; s != nil {
+			obj = s.Obj()
+		} else {
+			obj = p.info.Uses[sel.Sel]
+		}
+		fn, ok := obj.(*types.Func)
+		return ok && timingFuncs[fn.FullName()]
+	})
+	if !measures.IsValid() {
+		return token.NoPos
+	}
+	return p.inspect(func(n ast.Node) bool {
+		loop, ok := n.(*ast.ForStmt)
+		return ok && !waits(p.info, loop.Body)
+	})
+}
+
+// waits reports whether body starts goroutines, uses channels, selects or
+// sleeps.
+func waits(info *types.Info, body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.GoStmt, *ast.SendStmt, *ast.SelectStmt:
+			found = true
+		case *ast.UnaryExpr:
+			found = found || x.Op == token.ARROW
+		case *ast.RangeStmt:
+			if t := info.TypeOf(x.X); t != nil {
+				_, ch := t.Underlying().(*types.Chan)
+				found = found || ch
+			}
+		case *ast.SelectorExpr:
+			if fn, ok := info.Uses[x.Sel].(*types.Func); ok && fn.FullName() == "time.Sleep" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // program is what detectors look at.
