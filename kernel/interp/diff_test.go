@@ -269,3 +269,21 @@ func TestClassesHaveCells(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoop runs, with yaegi, a cell that spends its time in a loop of
+// arithmetic, as rewritten for the worker: the line notes Rewrite adds are
+// what makes it slower than yaegi alone.
+func BenchmarkLoop(b *testing.B) {
+	h := newHarness(b)
+	ctx := context.Background()
+	if _, err := h.engine.Worker(ctx); err != nil {
+		b.Fatal(err)
+	}
+	prog, res := h.program(ctx, b, "sum := 0\nfor i := 0; i < 2_000_000; i++ {\n\tsum += i & 7\n\tsum -= 1\n}\nfmt.Println(sum)")
+	for b.Loop() {
+		o, err := h.interpreted(ctx, prog, res)
+		if err != nil || o.End != "exit 0" {
+			b.Fatalf("%v %s %s", err, o.End, o.Err)
+		}
+	}
+}

@@ -44,7 +44,9 @@ const (
 //   - every function notes the line of the statement it runs in a local
 //     variable and, when a panic unwinds it, tells the worker (Unwind), so
 //     the crash report names the line where the panic happened, as Go's
-//     does (yaegi's own report names the first line of the function).
+//     does (yaegi's own report names the first line of the function). A
+//     statement that can neither panic nor block (cannotFail) notes
+//     nothing.
 //
 //   - main also notes its line in the worker (MainLine), so that the
 //     engine can name it when the program deadlocks;
@@ -269,12 +271,92 @@ func (rw *rewriter) statements(fn string, list []ast.Stmt) {
 			// noted in their own lists.
 			continue
 		}
-		note := fmt.Sprintf("%s = %d; ", lineVar, rw.line(s.Pos()))
-		if fn == "main.main" {
-			note += fmt.Sprintf("%s = %d; ", mainLineVar, rw.line(s.Pos()))
+		if cannotFail(rw.info, s) {
+			// Nothing to report at its line: noting it would only slow
+			// down the loops such statements fill (sum += i).
+			continue
 		}
-		rw.insert(s.Pos(), note)
+		rw.insert(s.Pos(), note(fn, rw.line(s.Pos())))
 	}
+}
+
+// note returns the statements by which the function fn notes line.
+func note(fn string, line int) string {
+	n := fmt.Sprintf("%s = %d; ", lineVar, line)
+	if fn == "main.main" {
+		n += fmt.Sprintf("%s = %d; ", mainLineVar, line)
+	}
+	return n
+}
+
+// cannotFail reports whether s can neither panic nor block: an
+// assignment or increment of variables from arithmetic, bitwise and
+// comparison operations and conversions on numbers, booleans and
+// strings, with no division, shift, index, call or indirection (integer
+// overflow wraps; it does not panic). A panic or a deadlock happens at a
+// noted statement, so its line is still right.
+func cannotFail(info *types.Info, s ast.Stmt) bool {
+	switch x := s.(type) {
+	case *ast.IncDecStmt:
+		return safeExpr(info, x.X, true)
+	case *ast.AssignStmt:
+		switch x.Tok {
+		case token.QUO_ASSIGN, token.REM_ASSIGN, token.SHL_ASSIGN, token.SHR_ASSIGN:
+			return false
+		}
+		for _, e := range x.Lhs {
+			if !safeExpr(info, e, true) {
+				return false
+			}
+		}
+		for _, e := range x.Rhs {
+			if !safeExpr(info, e, false) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// safeExpr reports whether evaluating e (or assigning to it, when lhs)
+// cannot panic: see cannotFail.
+func safeExpr(info *types.Info, e ast.Expr, lhs bool) bool {
+	e = ast.Unparen(e)
+	if id, ok := e.(*ast.Ident); ok && id.Name == "_" {
+		return true
+	}
+	if _, basic := info.TypeOf(e).(*types.Basic); !basic {
+		return false
+	}
+	if tv := info.Types[e]; tv.Value != nil {
+		return !lhs
+	}
+	switch x := e.(type) {
+	case *ast.Ident:
+		_, ok := info.ObjectOf(x).(*types.Var)
+		return ok
+	case *ast.BasicLit:
+		return !lhs
+	case *ast.UnaryExpr:
+		switch x.Op {
+		case token.ADD, token.SUB, token.NOT, token.XOR:
+			return !lhs && safeExpr(info, x.X, false)
+		}
+	case *ast.BinaryExpr:
+		switch x.Op {
+		case token.ADD, token.SUB, token.MUL, token.AND, token.OR, token.XOR, token.AND_NOT,
+			token.LAND, token.LOR, token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
+			return !lhs && safeExpr(info, x.X, false) && safeExpr(info, x.Y, false)
+		}
+	case *ast.CallExpr:
+		// A conversion to a basic type from one (float64(i)); a call to a
+		// function may panic.
+		if tv := info.Types[x.Fun]; tv.IsType() && len(x.Args) == 1 {
+			return !lhs && safeExpr(info, x.Args[0], false)
+		}
+	}
+	return false
 }
 
 // checkedIndex reports whether the index of x is one the rewrite checks:
