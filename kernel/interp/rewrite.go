@@ -46,7 +46,9 @@ const (
 //     the crash report names the line where the panic happened, as Go's
 //     does (yaegi's own report names the first line of the function). A
 //     statement that can neither panic nor block (cannotFail) notes
-//     nothing.
+//     nothing; a for loop whose condition or post statement may fail
+//     notes their line again at the end of its body and at its continues;
+//     an else if that may fail becomes else { note; if ... }.
 //
 //   - main also notes its line in the worker (MainLine), so that the
 //     engine can name it when the program deadlocks;
@@ -170,6 +172,10 @@ type rewriter struct {
 	stmts   []*ast.GoStmt
 	inserts []insertion
 	n       int
+	// lines holds the line a statement notes when it is not its own: a
+	// continue notes the line of its loop's condition or post statement,
+	// which run next.
+	lines map[ast.Stmt]int
 }
 
 func (rw *rewriter) insert(pos token.Pos, text string) {
@@ -217,6 +223,10 @@ func (rw *rewriter) collectIn(name string, root ast.Node, literals *int) {
 			rw.statements(name, x.Body)
 		case *ast.GoStmt:
 			rw.stmts = append(rw.stmts, x)
+		case *ast.ForStmt:
+			rw.loop(name, x)
+		case *ast.IfStmt:
+			rw.elseIf(name, x)
 		case *ast.SliceExpr:
 			if mayFailSlice(rw.info, x) && checkableSlice(rw.info, x) {
 				rw.slice(x)
@@ -276,7 +286,11 @@ func (rw *rewriter) statements(fn string, list []ast.Stmt) {
 			// down the loops such statements fill (sum += i).
 			continue
 		}
-		rw.insert(s.Pos(), note(fn, rw.line(s.Pos())))
+		line, ok := rw.lines[s]
+		if !ok {
+			line = rw.line(s.Pos())
+		}
+		rw.insert(s.Pos(), note(fn, line))
 	}
 }
 
@@ -287,6 +301,52 @@ func note(fn string, line int) string {
 		n += fmt.Sprintf("%s = %d; ", mainLineVar, line)
 	}
 	return n
+}
+
+// loop makes the for loop x in the function fn, when its condition or
+// post statement may panic or block, note their line at the end of its
+// body and at each continue of its own: they run after the body, whose
+// statements noted their lines. (A labeled continue keeps a program from
+// yaegi: see the labeled-branch class.)
+func (rw *rewriter) loop(fn string, x *ast.ForStmt) {
+	var at ast.Node
+	if x.Post != nil && !cannotFail(rw.info, x.Post) {
+		at = x.Post
+	}
+	if x.Cond != nil && !safeExpr(rw.info, x.Cond, false) {
+		at = x.Cond
+	}
+	if at == nil {
+		return
+	}
+	line := rw.line(at.Pos())
+	rw.insert(x.Body.Rbrace, note(fn, line))
+	ast.Inspect(x.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.ForStmt, *ast.RangeStmt:
+			return false // their continues are their own
+		case *ast.BranchStmt:
+			if n.Tok == token.CONTINUE && n.Label == nil {
+				if rw.lines == nil {
+					rw.lines = map[ast.Stmt]int{}
+				}
+				rw.lines[n] = line
+			}
+		}
+		return true
+	})
+}
+
+// elseIf makes the else if of x in the function fn, when its init
+// statement or condition may panic or block, note its line: it becomes
+// else { note; if ... }.
+func (rw *rewriter) elseIf(fn string, x *ast.IfStmt) {
+	e, ok := x.Else.(*ast.IfStmt)
+	if !ok || (safeExpr(rw.info, e.Cond, false) && (e.Init == nil || cannotFail(rw.info, e.Init))) {
+		return
+	}
+	rw.insert(e.Pos(), "{ "+note(fn, rw.line(e.Pos())))
+	rw.insert(e.End(), " }")
 }
 
 // cannotFail reports whether s can neither panic nor block: an
