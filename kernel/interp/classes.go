@@ -25,7 +25,7 @@ type Class struct {
 func Classes() []Class {
 	return []Class{
 		{"type-errors", "the program does not type-check; the compiler reports its errors", findTypeErrors},
-		{"loopvar-capture", "a closure or pointer capturing a loop variable: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", findLoopVarCapture},
+		{"loopvar-capture", "a variable of a loop iteration captured where a copy per iteration would not behave as Go's: by a function literal that is stored, handed to a library or deferred rather than called in place or by a go statement (yaegi gives it the last iteration's variables, even those declared in the body), or in a three-clause loop that captures it in its header or changes it or takes its address in its body: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", findLoopVarCapture},
 		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", findDeferArgs},
 		{"multi-assign-composite", "an assignment of several values one of which is a composite literal, such as x, seen := 0, map[byte]int{}: in a loop, yaegi does not assign the other values again", findMultiAssignComposite},
 		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", findLabeledBranch},
@@ -132,84 +132,18 @@ func (p *program) inspect(f func(ast.Node) bool) token.Pos {
 	return pos
 }
 
-// findLoopVarCapture finds a function literal inside a loop that uses a
-// variable the loop declares, or the address of such a variable.
+// findLoopVarCapture finds a loop that captures a variable of its
+// iterations (see loopCapture) where Rewrite's copy of the variables would
+// not give each iteration its own.
 func findLoopVarCapture(p *program) token.Pos {
-	pos := token.NoPos
-	ast.Inspect(p.file, func(n ast.Node) bool {
-		if pos.IsValid() {
+	return p.inspect(func(n ast.Node) bool {
+		loop, ok := n.(ast.Stmt)
+		if !ok {
 			return false
 		}
-		vars := map[types.Object]bool{}
-		var body ast.Node
-		switch l := n.(type) {
-		case *ast.ForStmt:
-			if as, ok := l.Init.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
-				for _, lhs := range as.Lhs {
-					if id, ok := lhs.(*ast.Ident); ok && p.info.Defs[id] != nil {
-						vars[p.info.Defs[id]] = true
-					}
-				}
-			}
-			body = l
-		case *ast.RangeStmt:
-			if l.Tok == token.DEFINE {
-				for _, e := range []ast.Expr{l.Key, l.Value} {
-					if id, ok := e.(*ast.Ident); ok && p.info.Defs[id] != nil {
-						vars[p.info.Defs[id]] = true
-					}
-				}
-			}
-			body = l.Body
-		default:
-			return true
-		}
-		if len(vars) == 0 {
-			return true
-		}
-		ast.Inspect(body, func(m ast.Node) bool {
-			if pos.IsValid() {
-				return false
-			}
-			switch x := m.(type) {
-			case *ast.FuncLit:
-				if usesAny(p, x, vars) {
-					pos = x.Pos()
-				}
-				return false
-			case *ast.UnaryExpr:
-				if x.Op == token.AND && usesAny(p, x.X, vars) {
-					pos = x.Pos()
-				}
-			case *ast.CallExpr:
-				// A method with a pointer receiver takes the address
-				// of its operand.
-				if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
-					if s := p.info.Selections[sel]; s != nil && s.Kind() == types.MethodVal && usesAny(p, sel.X, vars) {
-						if sig, ok := s.Obj().Type().(*types.Signature); ok && sig.Recv() != nil {
-							if _, ptr := sig.Recv().Type().(*types.Pointer); ptr {
-								pos = x.Pos()
-							}
-						}
-					}
-				}
-			}
-			return true
-		})
-		return true
+		pos, _, copyable := loopCapture(p.info, loop)
+		return pos.IsValid() && !copyable
 	})
-	return pos
-}
-
-func usesAny(p *program, n ast.Node, vars map[types.Object]bool) bool {
-	found := false
-	ast.Inspect(n, func(m ast.Node) bool {
-		if id, ok := m.(*ast.Ident); ok && vars[p.info.Uses[id]] {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 func findLabeledBranch(p *program) token.Pos {

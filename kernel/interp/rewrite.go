@@ -53,6 +53,11 @@ const (
 //   - main also notes its line in the worker (MainLine), so that the
 //     engine can name it when the program deadlocks;
 //
+//   - a for or range loop that captures a variable it declares (in a
+//     function literal, or by address) copies the variable at the start
+//     of its body, v := v, when that gives each iteration its own as Go
+//     does (see loopCapture; yaegi shares one across iterations);
+//
 //   - the index of s[i] on a slice, array or string is checked by the
 //     worker (Index), which panics with the runtime's own error
 //     ("index out of range [5] with length 3"; yaegi's lacks the numbers).
@@ -225,6 +230,9 @@ func (rw *rewriter) collectIn(name string, root ast.Node, literals *int) {
 			rw.stmts = append(rw.stmts, x)
 		case *ast.ForStmt:
 			rw.loop(name, x)
+			rw.copyLoopVars(x, x.Body)
+		case *ast.RangeStmt:
+			rw.copyLoopVars(x, x.Body)
 		case *ast.IfStmt:
 			rw.elseIf(name, x)
 		case *ast.SliceExpr:
@@ -335,6 +343,22 @@ func (rw *rewriter) loop(fn string, x *ast.ForStmt) {
 		}
 		return true
 	})
+}
+
+// copyLoopVars gives each iteration of loop, whose body is body, its own
+// variables, as Go 1.22 does and yaegi does not, when the loop captures
+// them and a copy behaves as Go's (see loopCapture): the body starts with
+// v := v; _ = v.
+func (rw *rewriter) copyLoopVars(loop ast.Stmt, body *ast.BlockStmt) {
+	pos, vars, copyable := loopCapture(rw.info, loop)
+	if !pos.IsValid() || !copyable {
+		return
+	}
+	var b strings.Builder
+	for _, v := range vars {
+		fmt.Fprintf(&b, " %s := %s; _ = %s;", v.Name, v.Name, v.Name)
+	}
+	rw.insert(body.Lbrace+1, b.String())
 }
 
 // elseIf makes the else if of x in the function fn, when its init

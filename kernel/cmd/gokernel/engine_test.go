@@ -55,7 +55,8 @@ func TestEngineChoice(t *testing.T) {
 	}{
 		{"trivial cell", `fmt.Println("fast")`, "yaegi"},
 		{"goroutines", "ch := make(chan int)\ngo func() { ch <- 1 }()\nfmt.Println(<-ch)", "yaegi"},
-		{"loop variable captured", "for i := 0; i < 2; i++ {\n\tdefer func() { fmt.Println(i) }()\n}", "go"},
+		{"loop variable captured by a goroutine, copied per iteration", "var wg sync.WaitGroup\nfor i := 0; i < 2; i++ {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); fmt.Println(i) }()\n}\nwg.Wait()", "yaegi"},
+		{"loop variable captured by a deferred closure", "for i := 0; i < 2; i++ {\n\tdefer func() { fmt.Println(i) }()\n}", "go"},
 		{"goflags", "%goflags -race\nfmt.Println(1)", "go"},
 		{"goflags reset", "%goflags --reset\nfmt.Println(2)", "yaegi"},
 		{"engine go", "%engine go\nfmt.Println(3)", "go"},
