@@ -375,7 +375,7 @@ func (rw *rewriter) elseIf(fn string, x *ast.IfStmt) {
 
 // cannotFail reports whether s can neither panic nor block: an
 // assignment or increment of variables from arithmetic, bitwise and
-// comparison operations and conversions on numbers, booleans and
+// comparison operations, conversions and lengths on numbers, booleans and
 // strings, with no division, shift, index, call or indirection (integer
 // overflow wraps; it does not panic). A panic or a deadlock happens at a
 // noted statement, so its line is still right.
@@ -434,10 +434,19 @@ func safeExpr(info *types.Info, e ast.Expr, lhs bool) bool {
 			return !lhs && safeExpr(info, x.X, false) && safeExpr(info, x.Y, false)
 		}
 	case *ast.CallExpr:
-		// A conversion to a basic type from one (float64(i)); a call to a
-		// function may panic.
+		// A conversion to a basic type from one (float64(i)), or the
+		// length or capacity of a variable; a call to a function may
+		// panic.
 		if tv := info.Types[x.Fun]; tv.IsType() && len(x.Args) == 1 {
 			return !lhs && safeExpr(info, x.Args[0], false)
+		}
+		if (isBuiltin(info, x.Fun, "len") || isBuiltin(info, x.Fun, "cap")) && len(x.Args) == 1 {
+			id, ok := ast.Unparen(x.Args[0]).(*ast.Ident)
+			if !ok {
+				return false
+			}
+			_, v := info.ObjectOf(id).(*types.Var)
+			return !lhs && v
 		}
 	}
 	return false
