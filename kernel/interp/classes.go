@@ -25,9 +25,9 @@ type Class struct {
 func Classes() []Class {
 	return []Class{
 		{"type-errors", "the program does not type-check; the compiler reports its errors", findTypeErrors},
-		{"loopvar-capture", "a variable of a loop iteration captured where a copy per iteration would not behave as Go's: by a function literal that is stored, handed to a library or deferred rather than called in place or by a go statement (yaegi gives it the last iteration's variables, even those declared in the body), or in a three-clause loop that captures it in its header or changes it or takes its address in its body: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", findLoopVarCapture},
-		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", findDeferArgs},
-		{"multi-assign-composite", "an assignment of several values one of which is a composite literal, such as x, seen := 0, map[byte]int{}: in a loop, yaegi does not assign the other values again", findMultiAssignComposite},
+		{"loopvar-capture", "a variable of a loop iteration captured where a copy per iteration would not behave as Go's: by a function literal that is stored, handed to a library or deferred rather than called in place or by a go statement (yaegi gives it the last iteration's variables, even those declared in the body), or in a three-clause loop that captures it in its header or changes it or takes its address in its body: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", whenRun(findLoopVarCapture)},
+		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", whenRun(findDeferArgs)},
+		{"multi-assign-composite", "an assignment of several values one of which is a composite literal, such as x, seen := 0, map[byte]int{}: in a loop, yaegi does not assign the other values again", whenRun(findMultiAssignComposite)},
 		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", findLabeledBranch},
 		{"range-over-int", "range over an integer: yaegi crashes", findRange(rangeInt)},
 		{"range-over-func", "range over a function (iterators): yaegi crashes", findRange(rangeFunc)},
@@ -35,12 +35,12 @@ func Classes() []Class {
 		{"generics", "generic functions or types: yaegi crashes on generic function values and fails several forms of type inference", findGenerics},
 		{"new-builtins", "min, max or clear: yaegi does not define them", findNewBuiltins},
 		{"missing-symbol", "a package or symbol the worker does not have (iter, most of slices and maps, packages outside the standard library and asyncgo/helpers)", findMissingSymbol},
-		{"program-types-at-host", "a value of a type the program declares passed to library code as an interface: yaegi's values carry no Go type name and renamed fields, so %T, %+v, errors.As/Is and interface checks go wrong", findProgramTypesAtHost},
-		{"type-names", "a %T verb or reflection: yaegi reports its own types", findTypeNames},
-		{"panic-values", "a panic with a value of a type the program declares: yaegi cannot show it as the runtime does", findPanicValues},
-		{"host-goroutines", "library code that starts goroutines running program functions (time.AfterFunc, context.AfterFunc, WaitGroup.Go, net/http) or that the worker cannot observe (runtime introspection, tracing): a panic there is not reported as Go reports it, or the result shows the interpreter itself", findHostGoroutines},
-		{"failure-report", "a failure yaegi reports in other words than Go (a slice expression whose operand or bounds the worker cannot check again, a recovered panic panicking again or its value's type asserted, panic(nil), a failed type assertion to an interface): the cell runs once, so it runs where its failure reads as Go's", findUnfaithfulFailures},
-		{"timing", "a program that times a loop doing work (time.Since, Sub or Until around a for loop with no sleep, channel operation, select or go statement): yaegi runs such code tens of times slower than the compiled program, so the time it shows would teach wrong numbers", findTiming},
+		{"program-types-at-host", "a value of a type the program declares passed to library code as an interface: yaegi's values carry no Go type name and renamed fields, so %T, %+v, errors.As/Is and interface checks go wrong", whenRun(findProgramTypesAtHost)},
+		{"type-names", "a %T verb or reflection: yaegi reports its own types", whenRun(findTypeNames)},
+		{"panic-values", "a panic with a value of a type the program declares: yaegi cannot show it as the runtime does", whenRun(findPanicValues)},
+		{"host-goroutines", "library code that starts goroutines running program functions (time.AfterFunc, context.AfterFunc, WaitGroup.Go, net/http) or that the worker cannot observe (runtime introspection, tracing): a panic there is not reported as Go reports it, or the result shows the interpreter itself", whenRun(findHostGoroutines)},
+		{"failure-report", "a failure yaegi reports in other words than Go (a slice expression whose operand or bounds the worker cannot check again, a recovered panic panicking again or its value's type asserted, panic(nil), a failed type assertion to an interface): the cell runs once, so it runs where its failure reads as Go's", whenRun(findUnfaithfulFailures)},
+		{"timing", "a program that times a loop doing work (time.Since, Sub or Until around a for loop with no sleep, channel operation, select or go statement): yaegi runs such code tens of times slower than the compiled program, so the time it shows would teach wrong numbers", whenRun(findTiming)},
 	}
 }
 
@@ -106,6 +106,7 @@ type program struct {
 	file   *ast.File
 	info   *types.Info
 	errors []error
+	run    *program // the program without the functions it cannot call (see runnable)
 }
 
 func findTypeErrors(p *program) token.Pos {
