@@ -65,6 +65,9 @@ type outcome struct {
 	End  string // how the program ended: exit status, or the crash's kind and message (ename and evalue)
 	Line string // the first line of a crash report, as the learner reads it
 	At   string // the cell line the crash report names first ("In[1]:4"), if any
+	// Main is main.main's frame as a crash report shows it, such as
+	// "main.main()", if the report has one (a deadlock's, say).
+	Main string
 	Took time.Duration
 }
 
@@ -76,6 +79,8 @@ var (
 	// cellLine is a frame's line in a cell (Go 1.27 prints //line file
 	// names with the package directory, which the kernel trims).
 	cellLine = regexp.MustCompile(`(?m)^\t(?:\S*/)?(In\[1\]:\d+)\b`)
+	// mainFrame is main.main's frame header in a trace.
+	mainFrame = regexp.MustCompile(`(?m)^main\.main\(.*\)$`)
 )
 
 // normalise replaces durations and addresses in s.
@@ -117,6 +122,7 @@ func run(ctx context.Context, start func(runner.RunOptions) (process, error)) (o
 		if m := cellLine.FindStringSubmatch(r.Crash.Report); m != nil {
 			o.At = m[1]
 		}
+		o.Main = mainFrame.FindString(r.Crash.Report)
 	default:
 		o.End = fmt.Sprintf("exit %d", r.ExitCode)
 	}
@@ -242,9 +248,9 @@ func TestDifferential(t *testing.T) {
 			if err != nil {
 				t.Fatalf("yaegi engine: %v", err)
 			}
-			same := goOut.Out == yOut.Out && goOut.End == yOut.End && goOut.Err == yOut.Err && goOut.Line == yOut.Line && goOut.At == yOut.At
+			same := goOut.Out == yOut.Out && goOut.End == yOut.End && goOut.Err == yOut.Err && goOut.Line == yOut.Line && goOut.At == yOut.At && (goOut.Main == "" || goOut.Main == yOut.Main)
 			if d.Yaegi && !same {
-				t.Errorf("engines differ\ncompiled: %q %q %s %q %s\nyaegi:    %q %q %s %q %s\nprogram:\n%s", goOut.Out, goOut.Err, goOut.End, goOut.Line, goOut.At, yOut.Out, yOut.Err, yOut.End, yOut.Line, yOut.At, interp.Rewrite(res, prog.Source))
+				t.Errorf("engines differ\ncompiled: %q %q %s %q %s %q\nyaegi:    %q %q %s %q %s %q\nprogram:\n%s", goOut.Out, goOut.Err, goOut.End, goOut.Line, goOut.At, goOut.Main, yOut.Out, yOut.Err, yOut.End, yOut.Line, yOut.At, yOut.Main, interp.Rewrite(res, prog.Source))
 			}
 			if c.wrong && same {
 				t.Errorf("the cell is marked as one yaegi gets wrong, but both engines gave %q %q %s", goOut.Out, goOut.Err, goOut.End)

@@ -275,7 +275,8 @@ func withMainLine(report string, line int) string {
 	if loc == nil {
 		return report
 	}
-	return report[:loc[1]] + fmt.Sprintf("main.main(...)\n\tmain.go:%d\n", line) + report[loc[1]:]
+	// "main.main()", as Go prints it: main has no arguments to elide.
+	return report[:loc[1]] + fmt.Sprintf("main.main()\n\tmain.go:%d\n", line) + report[loc[1]:]
 }
 
 // Ran reports, after Wait, whether yaegi compiled the program and started

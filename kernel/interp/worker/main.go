@@ -229,7 +229,7 @@ func (q *quietPanicTrace) Unwind(v any, fn string, line int) any {
 		}
 		q.unwinding[g] = u
 	}
-	u.frames = append(u.frames, fmt.Sprintf("%s(...)\n\tmain.go:%d", fn, line))
+	u.frames = append(u.frames, fmt.Sprintf("%s\n\tmain.go:%d", frameName(fn), line))
 	return v
 }
 
@@ -354,7 +354,7 @@ type quietPanicTrace struct {
 func (q *quietPanicTrace) Write(b []byte) (int, error) {
 	if m := yaegiPanicLine.FindSubmatch(b); m != nil {
 		q.mu.Lock()
-		q.frames = append(q.frames, fmt.Sprintf("%s(...)\n\tmain.go:%s", m[2], m[1]))
+		q.frames = append(q.frames, fmt.Sprintf("%s\n\tmain.go:%s", frameName(string(m[2])), m[1]))
 		q.mu.Unlock()
 		return len(b), nil
 	}
@@ -379,4 +379,15 @@ func runtimeWords(msg string) string {
 		return m[1]
 	}
 	return msg
+}
+
+// frameName is a frame's first line in a trace: the function and its
+// arguments, which the worker does not know and elides as "(...)", the
+// way Go shows those of an inlined call; main.main has none, and Go shows
+// "main.main()".
+func frameName(fn string) string {
+	if fn == "main.main" {
+		return fn + "()"
+	}
+	return fn + "(...)"
 }
