@@ -157,6 +157,12 @@ func (w *Workspace) Go() string {
 	return w.Toolchain().Go
 }
 
+// GoCommand returns the go command the workspace was configured with
+// (Options.Go, else FindGo's), before it selected a toolchain: unlike Go,
+// it never waits for the go command to answer. It suits questions whose
+// answer does not depend on the toolchain, such as GOBIN and GOPATH.
+func (w *Workspace) GoCommand() string { return w.goCmd }
+
 // Toolchain returns the toolchain that builds cells. Its Version is empty
 // when the go command could not say (then builds report why).
 func (w *Workspace) Toolchain() Toolchain {

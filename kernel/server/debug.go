@@ -27,8 +27,8 @@ type debugState struct {
 	parent *jupyter.Message // the request the next debug_event answers to
 }
 
-// newDebugger sets up the debugger when dlv is found (goCmd is the go
-// command cells build with; dlv may be in its GOBIN); without dlv the
+// newDebugger sets up the debugger when dlv is found (goCmd is a go
+// command whose GOBIN or GOPATH/bin may hold dlv); without dlv the
 // kernel works as before and says it has no debugger. The cell files'
 // directory lies outside the workspace module, so -trimpath keeps the
 // paths that //line directives name (see asyncgo/kernel/debugger).

@@ -134,7 +134,9 @@ func New(cfg Config) (*Kernel, error) {
 		return nil, err
 	}
 	k.exec, k.ws = exec, exec.Workspace()
-	k.newDebugger(k.ws.Go())
+	// GOBIN and GOPATH, where dlv may be, are the same for every
+	// toolchain: the kernel need not wait to learn which builds cells.
+	k.newDebugger(k.ws.GoCommand())
 	cells.d = k.debug.d
 	k.editor = editor.New(editor.Config{Workspace: k.ws, Logger: cfg.Logger})
 	return k, nil
