@@ -155,9 +155,6 @@ func (x *Executor) runProgram(ctx context.Context, prog *program, debug *debugRu
 		// interpreter, and exactly Go.
 		e.why = "its compiled binary was at hand"
 	} else if x.routeToYaegi(ctx, prog, opts) {
-		if e.fast == nil {
-			e.fast = interp.NewEngine(x.ws, "")
-		}
 		var p *interp.Process
 		var err error
 		if _, ready := e.fast.Ready(); !ready {
@@ -171,6 +168,7 @@ func (x *Executor) runProgram(ctx context.Context, prog *program, debug *debugRu
 		}
 		if err == nil {
 			r := p.Wait()
+			x.prepare(engineYaegi, opts)
 			if p.Ran() || r.Interrupted {
 				// The program's code started: whatever the outcome, it
 				// is this cell's one run. Nothing runs it again.
@@ -192,11 +190,14 @@ func (x *Executor) runProgram(ctx context.Context, prog *program, debug *debugRu
 		return engineGo, runner.Result{}, f
 	}
 	commit()
+	opts.Spare = x.spares.Take()
 	p, err := runner.Start(ctx, bin, opts)
 	if err != nil {
 		return engineGo, runner.Result{}, failure("RunError", err.Error())
 	}
-	return engineGo, p.Wait(), nil
+	r := p.Wait()
+	x.prepare(engineGo, opts)
+	return engineGo, r, nil
 }
 
 // debugRun is what a cell run under the debugger needs: the debugger and

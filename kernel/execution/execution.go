@@ -32,6 +32,7 @@ import (
 
 	"asyncgo/helpers/display/frame"
 	"asyncgo/kernel/cell"
+	"asyncgo/kernel/interp"
 	"asyncgo/kernel/runner"
 	"asyncgo/kernel/typecheck"
 )
@@ -152,6 +153,9 @@ type Executor struct {
 	checkers map[string]*typecheck.Checker
 	checks   atomic.Int64
 	engines  engineState
+	// spares keeps a supervisor started ahead of the next compiled
+	// program (engines.fast keeps a worker for the next on yaegi).
+	spares *runner.Spares
 
 	goVersionOnce sync.Once
 	goVersion     string
@@ -173,7 +177,7 @@ func New(cfg Config) (*Executor, error) {
 			cfg.Logger.Warn("the workspace will be left behind if the kernel is killed", "err", err)
 		}
 	}
-	return &Executor{
+	x := &Executor{
 		cfg:      cfg,
 		log:      cfg.Logger,
 		ws:       ws,
@@ -181,7 +185,34 @@ func New(cfg Config) (*Executor, error) {
 		sources:  map[string]string{},
 		names:    newNames(),
 		checkers: map[string]*typecheck.Checker{},
-	}, nil
+		spares:   runner.NewSpares(nil),
+	}
+	x.engines.fast = interp.NewEngine(ws, "")
+	// The first cell finds its processes started, as later cells do.
+	x.prepare(engineGo, x.runOptions(x.cells.Env()))
+	x.prepare(engineYaegi, x.runOptions(x.cells.Env()))
+	return x, nil
+}
+
+// runOptions returns the options of a cell program with the environment
+// env (%env's), without its arguments and outputs.
+func (x *Executor) runOptions(env []string) runner.RunOptions {
+	return runner.RunOptions{
+		Env:        append(env, WorkspaceEnv+"="+x.ws.Dir()),
+		Grace:      x.cfg.Grace,
+		Supervisor: x.cfg.Supervisor,
+	}
+}
+
+// prepare starts, in the background, the processes of the next program
+// on engine, run with options like opts: they start while the learner
+// reads the cell that ended.
+func (x *Executor) prepare(engine string, opts runner.RunOptions) {
+	if engine == engineYaegi {
+		x.engines.fast.Prepare(opts)
+		return
+	}
+	x.spares.Prepare(opts)
 }
 
 // Workspace returns the module cells are built in, for those who read it
@@ -207,11 +238,7 @@ func (x *Executor) TypeChecks() int { return int(x.checks.Load()) }
 // worker), waits for it to end, and closes the workspace. Whoever else
 // works in the workspace (the editor) must be closed first.
 func (x *Executor) Close() error {
-	var err error
-	if x.engines.fast != nil {
-		err = x.engines.fast.Close()
-	}
-	return errors.Join(err, x.ws.Close())
+	return errors.Join(x.engines.fast.Close(), x.spares.Close(), x.ws.Close())
 }
 
 // Run runs c: its magics, its shell lines and its Go code, sending its
@@ -276,18 +303,14 @@ func (x *Executor) run(ctx context.Context, req Cell, out Sink) (string, *Failur
 		return "go", failure("CellError", err.Error())
 	}
 	race := &raceWatch{}
-	opts := runner.RunOptions{
-		Args:       prog.Args,
-		Env:        append(prog.Env, WorkspaceEnv+"="+x.ws.Dir()),
-		Grace:      x.cfg.Grace,
-		Supervisor: x.cfg.Supervisor,
-		Stdout:     func(b []byte) { out.Stream("stdout", b) },
-		Stderr:     func(b []byte) { race.see(b); out.Stream("stderr", b) },
-		Display:    out.Display,
-		BadFrame:   out.BadFrame,
-		NoInput: func() {
-			out.Stream("stderr", []byte("gokernel: the program read standard input, but this frontend does not accept input (allow_stdin is false), so the read got end of file.\n"))
-		},
+	opts := x.runOptions(prog.Env)
+	opts.Args = prog.Args
+	opts.Stdout = func(b []byte) { out.Stream("stdout", b) }
+	opts.Stderr = func(b []byte) { race.see(b); out.Stream("stderr", b) }
+	opts.Display = out.Display
+	opts.BadFrame = out.BadFrame
+	opts.NoInput = func() {
+		out.Stream("stderr", []byte("gokernel: the program read standard input, but this frontend does not accept input (allow_stdin is false), so the read got end of file.\n"))
 	}
 	if req.AllowInput && !req.Silent {
 		opts.Input = func(prompt string, password bool) (string, error) {

@@ -42,6 +42,10 @@ type Engine struct {
 	// A worker that is not built yet is built in the background, once;
 	// Close stops that build and waits for it.
 	bg runner.BackgroundBuild
+
+	// spares keeps a worker started ahead of the next program, its
+	// interpreter set up (see Prepare).
+	spares *runner.Spares
 }
 
 // NewEngine returns an engine that builds its worker in ws and keeps the
@@ -55,7 +59,33 @@ func NewEngine(ws *runner.Workspace, cacheDir string) *Engine {
 			cacheDir = filepath.Join(ws.Dir(), "bin")
 		}
 	}
-	return &Engine{ws: ws, cacheDir: cacheDir}
+	e := &Engine{ws: ws, cacheDir: cacheDir}
+	e.spares = runner.NewSpares(e.built)
+	return e
+}
+
+// built returns the worker when it is built, without building it, and
+// without holding the lock that Ready and Worker take.
+func (e *Engine) built() (string, bool) {
+	bin, err := e.binPath()
+	if err != nil {
+		return "", false
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", false
+	}
+	return bin, true
+}
+
+// Prepare starts, in the background, a worker for the next program that
+// runs with options like opts (their Supervisor, Dir and Env): it sets up
+// its interpreter and then waits for the program, so that the program
+// does not wait for it. Start uses it, and starts a worker of its own
+// when the options changed or the spare died. Without a supervisor, or
+// before the worker is built, Prepare does nothing. Every program still
+// runs in a worker of its own.
+func (e *Engine) Prepare(opts runner.RunOptions) {
+	e.spares.Prepare(opts)
 }
 
 // Ready reports whether the worker is built, and returns it. When it is
@@ -67,7 +97,7 @@ func (e *Engine) Ready() (string, bool) {
 	if e.mu.TryLock() {
 		if e.bin == "" {
 			// Built by an earlier kernel, or by gokernel install?
-			if bin, err := e.binPath(context.Background()); err == nil {
+			if bin, err := e.binPath(); err == nil {
 				if _, err := os.Stat(bin); err == nil {
 					e.bin = bin
 				}
@@ -87,10 +117,11 @@ func (e *Engine) Ready() (string, bool) {
 	return "", false
 }
 
-// Close stops a background build of the worker and waits for it to end.
+// Close stops a background build of the worker and ends the spare worker,
+// and waits for both to end.
 func (e *Engine) Close() error {
 	e.bg.Close()
-	return nil
+	return e.spares.Close()
 }
 
 // Worker returns the path of the worker binary, building it on first use
@@ -112,17 +143,18 @@ func (e *Engine) Worker(ctx context.Context) (string, error) {
 }
 
 // binPath returns where the worker built from this gokernel's worker
-// source with this toolchain is kept: the name is a hash of both.
-func (e *Engine) binPath(ctx context.Context) (string, error) {
-	version, err := exec.CommandContext(ctx, e.ws.Go(), "env", "GOVERSION").Output()
-	if err != nil {
-		return "", fmt.Errorf("ask %s for its version: %w", e.ws.Go(), err)
+// source with this toolchain is kept: the name is a hash of both. The
+// workspace knows the toolchain's version already: no go command runs.
+func (e *Engine) binPath() (string, error) {
+	version := e.ws.Toolchain().Version
+	if version == "" {
+		return "", fmt.Errorf("%s did not say its version: check that Go %s or later is installed", e.ws.Go(), strings.TrimPrefix(runner.MinGo, "go"))
 	}
 	src, err := fs.Sub(workerSource, "worker")
 	if err != nil {
 		return "", err
 	}
-	name, err := runner.CachedName("yaegi-worker", string(version), src)
+	name, err := runner.CachedName("yaegi-worker", version, src)
 	if err != nil {
 		return "", err
 	}
@@ -133,7 +165,7 @@ func (e *Engine) build(ctx context.Context) (string, error) {
 	if err := e.ws.Prepare(); err != nil {
 		return "", err
 	}
-	bin, err := e.binPath(ctx)
+	bin, err := e.binPath()
 	if err != nil {
 		return "", err
 	}
@@ -211,6 +243,7 @@ func (e *Engine) start(ctx context.Context, code, src []byte, opts runner.RunOpt
 		return nil, fmt.Errorf("write the program for yaegi: %w", err)
 	}
 	opts.Args = append([]string{file}, opts.Args...)
+	opts.Spare = e.spares.Take()
 	p, err := runner.Start(ctx, bin, opts)
 	if err != nil {
 		os.Remove(file)

@@ -53,6 +53,14 @@ type RunOptions struct {
 	// leave its process group and even when the kernel is killed. Empty
 	// means no supervisor: processes in the program's group end with it.
 	Supervisor string
+	// Spare, when set, is a process started ahead for this program (see
+	// StartSpare). Start hands it the program instead of starting
+	// processes, when the spare was started with these Supervisor, Dir and
+	// Env (and the kernel's environment as it is now), is still running,
+	// and is either a supervisor waiting for its program or runs bin
+	// already; otherwise Start ends the spare and starts the program
+	// afresh. Start owns the spare either way.
+	Spare *Spare
 }
 
 // Crash is how the Go runtime reported the death of a program.
@@ -116,11 +124,39 @@ func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
 	if opts.MaxFrame <= 0 {
 		opts.MaxFrame = 64 << 20
 	}
+	if spare := opts.Spare; spare != nil {
+		opts.Spare = nil
+		if l := spare.take(bin, opts); l != nil {
+			return l.attach(ctx, opts)
+		}
+	}
+	l, err := launch(append([]string{bin}, opts.Args...), opts)
+	if err != nil {
+		return nil, err
+	}
+	return l.attach(ctx, opts)
+}
+
+// launched is a process started for a cell program, before its outputs
+// are read: the program, or the supervisor that runs it, and the kernel's
+// ends of its pipes.
+type launched struct {
+	cmd    *exec.Cmd
+	sup    *supervisor // nil without a supervisor
+	token  string
+	stdin  *os.File // write end of the program's standard input
+	stdout *os.File
+	stderr *os.File
+}
+
+// launch starts program (the path and the arguments) with opts'
+// directory, environment and supervisor.
+func launch(program []string, opts RunOptions) (*launched, error) {
 	token, err := newToken()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, opts.Args...)
+	cmd := exec.Command(program[0], program[1:]...)
 	cmd.Dir = opts.Dir
 	cmd.Env = append(append(os.Environ(), opts.Env...), frame.TokenEnv+"="+token)
 	cmd.SysProcAttr = processAttr()
@@ -130,7 +166,7 @@ func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
 	)
 	if opts.Supervisor != "" {
 		cmd.Path = opts.Supervisor
-		cmd.Args = append([]string{opts.Supervisor, SuperviseArg, bin}, opts.Args...)
+		cmd.Args = append([]string{opts.Supervisor, SuperviseArg}, program...)
 		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", supervise.ParentEnv, os.Getpid()))
 		cmd.SysProcAttr = supervisorAttr()
 		r, w, err := os.Pipe()
@@ -145,7 +181,7 @@ func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
 			reportW.Close()
 		}
 	}
-	fail := func(err error) (*Process, error) {
+	fail := func(err error) (*launched, error) {
 		closeReport()
 		if sup != nil {
 			sup.file.Close()
@@ -181,24 +217,50 @@ func Start(ctx context.Context, bin string, opts RunOptions) (*Process, error) {
 	outW.Close()
 	errW.Close()
 	closeReport()
+	return &launched{cmd: cmd, sup: sup, token: token, stdin: stdinW, stdout: outR, stderr: errR}, nil
+}
+
+// kill ends a launched process that no cell uses and waits for it: the
+// supervisor kills what it started when it gets SIGTERM.
+func (l *launched) kill() {
+	l.stdin.Close()
+	if l.sup != nil {
+		l.cmd.Process.Signal(syscall.SIGTERM)
+	} else {
+		signalGroup(l.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	l.cmd.Wait()
+	for _, f := range []*os.File{l.stdout, l.stderr} {
+		f.Close()
+	}
+	if l.sup != nil {
+		l.sup.file.Close()
+	}
+}
+
+// attach makes a Process of a launched program: it learns the program's
+// pid from the supervisor and starts reading the program's outputs.
+func (l *launched) attach(ctx context.Context, opts RunOptions) (*Process, error) {
+	cmd, sup := l.cmd, l.sup
 	pid := cmd.Process.Pid
 	if sup != nil {
+		var err error
 		if pid, err = sup.readPid(10 * time.Second); err != nil {
 			cmd.Process.Kill()
 			cmd.Wait()
 			sup.file.Close()
-			for _, f := range []*os.File{stdinW, outR, errR} {
+			for _, f := range []*os.File{l.stdin, l.stdout, l.stderr} {
 				f.Close()
 			}
 			return nil, fmt.Errorf("start the cell program: %w", err)
 		}
 	}
 
-	p := &Process{cmd: cmd, pid: pid, sup: sup, opts: opts, stdin: stdinW, done: make(chan struct{})}
+	p := &Process{cmd: cmd, pid: pid, sup: sup, opts: opts, stdin: l.stdin, done: make(chan struct{})}
 	p.crash.emit = p.stderr
 	p.pumps.Add(2)
-	go p.pumpStdout(outR, token)
-	go p.pumpStderr(errR)
+	go p.pumpStdout(l.stdout, l.token)
+	go p.pumpStderr(l.stderr)
 	if canWatchStdin {
 		p.pumps.Add(1)
 		go p.watchStdin()

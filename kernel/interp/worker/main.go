@@ -8,6 +8,14 @@
 // Usage: worker PROGRAM.go [ARG...]. The arguments after the program are
 // the program's os.Args[1:].
 //
+// Started as "worker __gokernel_spare", the worker is a spare: the kernel
+// starts it before the cell that will use it, and it sets up its
+// interpreter and then reads PROGRAM.go and the arguments from standard
+// input (their length in bytes as 4 bytes, big-endian, then each followed
+// by a NUL byte: the kernel's runner/supervise package writes them so),
+// and reads no further: the rest of standard input is the program's.
+// Nothing runs before the program comes, and a worker runs one program.
+//
 // The kernel writes this source (and the symbol tables of the helper
 // packages in ./symbols) into its cell workspace and builds it with
 // CGO_ENABLED=0, so that the Go runtime's deadlock detector sees the
@@ -15,8 +23,10 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"reflect"
@@ -34,39 +44,79 @@ import (
 	"asyncgo/kernel/interp/worker/symbols"
 )
 
+// spareArg, as the only argument, makes the worker a spare (see the
+// package comment); it is runner/supervise's SpareArg.
+const spareArg = "__gokernel_spare"
+
 func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: worker PROGRAM.go [ARG...]")
 		os.Exit(2)
 	}
-	src, err := os.ReadFile(os.Args[1])
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "gokernel worker: read the program: %v\n", err)
-		os.Exit(2)
-	}
-	shareMainLine(os.Args[1])
-	os.Exit(run(src, os.Args[1:]))
-}
-
-// run interprets src and returns the exit status.
-func run(src []byte, args []string) int {
 	// Interpreted goroutines may allocate a lot; the worker lives for one
 	// cell, as the compiled program does.
 	debug.SetGCPercent(200)
 	trace := &quietPanicTrace{w: os.Stderr}
+	i, err := newInterpreter(trace)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gokernel worker: load the symbol tables: %v\n", err)
+		os.Exit(2)
+	}
+	args := os.Args[1:]
+	if len(args) == 1 && args[0] == spareArg {
+		if args, err = readArgs(os.Stdin); err != nil {
+			os.Exit(0) // the kernel ended the spare without using it
+		}
+	}
+	// The program's os.Args (see hostSymbols): PROGRAM.go and its
+	// arguments.
+	os.Args = args
+	src, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gokernel worker: read the program: %v\n", err)
+		os.Exit(2)
+	}
+	shareMainLine(args[0])
+	os.Exit(run(i, trace, src, args[0]))
+}
+
+// newInterpreter returns the interpreter, with the symbol tables of the
+// standard library, of the helpers and of the host loaded.
+func newInterpreter(trace *quietPanicTrace) (*interp.Interpreter, error) {
 	i := interp.New(interp.Options{
 		Stdin:        os.Stdin,
 		Stdout:       os.Stdout,
 		Stderr:       trace,
-		Args:         args,
 		Unrestricted: true,
 	})
 	for _, table := range []interp.Exports{stdlib.Symbols, symbols.Symbols, hostSymbols(trace)} {
 		if err := i.Use(table); err != nil {
-			fmt.Fprintf(os.Stderr, "gokernel worker: load the symbol tables: %v\n", err)
-			return 2
+			return nil, err
 		}
 	}
+	return i, nil
+}
+
+// readArgs reads the arguments a spare gets (see the package comment)
+// from r, and nothing after them.
+func readArgs(r io.Reader) ([]string, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	body := make([]byte, binary.BigEndian.Uint32(n[:]))
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	if len(body) == 0 || body[len(body)-1] != 0 {
+		return nil, errors.New("the arguments must end with a NUL byte")
+	}
+	return strings.Split(string(body[:len(body)-1]), "\x00"), nil
+}
+
+// run interprets src, the program in the file program, and returns the
+// exit status.
+func run(i *interp.Interpreter, trace *quietPanicTrace, src []byte, program string) int {
 	prog, err := compile(i, src)
 	if err != nil {
 		// The kernel type-checks programs before sending them here, so a
@@ -79,7 +129,7 @@ func run(src []byte, args []string) int {
 	}
 	// The kernel reads the program file's absence as "the program started":
 	// from here on, nothing may run the cell again.
-	if err := os.Remove(os.Args[1]); err != nil {
+	if err := os.Remove(program); err != nil {
 		fmt.Fprintf(os.Stderr, "gokernel worker: remove the compiled program: %v\n", err)
 		return ExitUnsupported
 	}
@@ -139,7 +189,9 @@ func shareMainLine(program string) {
 // kernel's rewrite of go statements defers.
 func hostSymbols(trace *quietPanicTrace) interp.Exports {
 	return interp.Exports{
-		"os/os": {"Exit": reflect.ValueOf(os.Exit)},
+		// os.Args is the worker's own, which main sets to the program's
+		// arguments once it has them (a spare gets them late).
+		"os/os": {"Exit": reflect.ValueOf(os.Exit), "Args": reflect.ValueOf(&os.Args).Elem()},
 		"log/log": {
 			"Fatal": reflect.ValueOf(log.Fatal), "Fatalf": reflect.ValueOf(log.Fatalf), "Fatalln": reflect.ValueOf(log.Fatalln),
 			"Flags": reflect.ValueOf(log.Flags), "Output": reflect.ValueOf(log.Output),

@@ -17,9 +17,20 @@
 // The protocol runs over file descriptor 3, a pipe to the kernel: "pid N\n"
 // once the program started, "status W\n" (the raw wait status) when it
 // ended, or "error TEXT\n" when it could not start.
+//
+// A spare supervisor is started before the cell that will use it, so that
+// the cell does not wait for it to start: with SpareArg in place of the
+// program, it reads the program and its arguments from its standard input
+// (as ReadArgs reads what EncodeArgs wrote) and then runs it as above.
+// Once the program started, the supervisor closes its own standard input:
+// the program's is then the only one, so the kernel's write to a spare
+// whose processes died fails, and the kernel knows not to use it.
 package supervise
 
 import (
+	"encoding/binary"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -39,6 +50,46 @@ const Arg = "__gokernel_supervise_cell"
 // exits at once.
 const ParentEnv = "GOKERNEL_SUPERVISOR_PARENT"
 
+// SpareArg, in place of the program, makes a spare supervisor, which
+// reads its program and arguments from standard input. A program started
+// ahead of its cell may take it as its one argument to read its own
+// arguments the same way (the yaegi worker does).
+const SpareArg = "__gokernel_spare"
+
+// EncodeArgs returns the message that hands a spare its arguments: their
+// length in bytes (4 bytes, big-endian), then each argument followed by a
+// NUL byte.
+func EncodeArgs(args []string) []byte {
+	n := 0
+	for _, a := range args {
+		n += len(a) + 1
+	}
+	b := binary.BigEndian.AppendUint32(make([]byte, 0, 4+n), uint32(n))
+	for _, a := range args {
+		b = append(append(b, a...), 0)
+	}
+	return b
+}
+
+// ReadArgs reads one message of EncodeArgs from r, and nothing after it:
+// what follows on a standard input is the program's. At end of file
+// before a message, it returns io.EOF (the kernel closed a spare it did
+// not use).
+func ReadArgs(r io.Reader) ([]string, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	body := make([]byte, binary.BigEndian.Uint32(n[:]))
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	if len(body) == 0 || body[len(body)-1] != 0 {
+		return nil, errors.New("a spare's arguments must end with a NUL byte")
+	}
+	return strings.Split(string(body[:len(body)-1]), "\x00"), nil
+}
+
 // Main runs a supervisor for the program and arguments args and returns
 // the exit code for the supervisor process. Call it from main when
 // os.Args[1] is Arg, with os.Args[2:].
@@ -49,6 +100,17 @@ func Main(args []string) int {
 		return 2
 	}
 	syscall.CloseOnExec(3)
+	if ppid := os.Getenv(ParentEnv); ppid != "" && ppid != strconv.Itoa(os.Getppid()) {
+		return 1 // the kernel died before this process could watch it
+	}
+	if args[0] == SpareArg {
+		// Until the program comes, SIGTERM (the kernel's death) ends this
+		// process with its default action: it has started nothing yet.
+		var err error
+		if args, err = ReadArgs(os.Stdin); err != nil {
+			return 0 // the kernel closed the spare without using it
+		}
+	}
 	becomeSubreaper()
 	// SIGINT reaches the program's group from the kernel, not this
 	// process; SIGTERM (Pdeathsig) and SIGHUP mean the kernel is gone.
@@ -59,13 +121,12 @@ func Main(args []string) int {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = withoutEnv(os.Environ(), ParentEnv)
 	cmd.SysProcAttr = programAttr()
-	if ppid := os.Getenv(ParentEnv); ppid != "" && ppid != strconv.Itoa(os.Getppid()) {
-		return 1 // the kernel died before this process could watch it
-	}
 	if err := cmd.Start(); err != nil {
 		report.WriteString("error " + strings.ReplaceAll(err.Error(), "\n", " ") + "\n")
 		return 1
 	}
+	// The program has its standard input (see the package comment).
+	os.Stdin.Close()
 	pid := cmd.Process.Pid
 	report.WriteString("pid " + strconv.Itoa(pid) + "\n")
 
