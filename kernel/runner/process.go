@@ -156,6 +156,9 @@ func launch(program []string, opts RunOptions) (*launched, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Supervisor != "" {
+		program = append([]string{opts.Supervisor, SuperviseArg}, program...)
+	}
 	cmd := exec.Command(program[0], program[1:]...)
 	cmd.Dir = opts.Dir
 	cmd.Env = append(append(os.Environ(), opts.Env...), frame.TokenEnv+"="+token)
@@ -165,8 +168,6 @@ func launch(program []string, opts RunOptions) (*launched, error) {
 		reportW *os.File
 	)
 	if opts.Supervisor != "" {
-		cmd.Path = opts.Supervisor
-		cmd.Args = append([]string{opts.Supervisor, SuperviseArg}, program...)
 		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", supervise.ParentEnv, os.Getpid()))
 		cmd.SysProcAttr = supervisorAttr()
 		r, w, err := os.Pipe()
