@@ -1,0 +1,105 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"asyncgo/kernel/client"
+)
+
+// spareMarker is in the command line of every spare process (see
+// runner.StartSpare).
+const spareMarker = "__gokernel_spare"
+
+// spareProcesses returns the live processes whose command line holds
+// the spare marker, and whose first argument is the kernel's cell
+// supervisor (waiting = true) or the yaegi worker (waiting = false), by
+// pid: the kernel's spares of each kind.
+func spareProcesses(t *testing.T) (supervisors, workers map[int]bool) {
+	t.Helper()
+	supervisors, workers = map[int]bool{}, map[int]bool{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !strings.Contains(string(b), spareMarker) {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(d))
+		if processGone(pid, 0) {
+			continue
+		}
+		args := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		switch {
+		case strings.Contains(filepath.Base(args[0]), "yaegi-worker"):
+			workers[pid] = true
+		case len(args) == 3 && args[2] == spareMarker:
+			supervisors[pid] = true // waiting for its program
+		}
+	}
+	return supervisors, workers
+}
+
+// waitForSpares waits until the kernel has a spare supervisor and a spare
+// worker, and returns their pids (all spares on the machine: the test's
+// kernel is the only one it starts).
+func waitForSpares(t *testing.T) (supervisors, workers map[int]bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		supervisors, workers = spareProcesses(t)
+		if len(supervisors) > 0 && len(workers) > 0 {
+			return supervisors, workers
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no spare supervisor and worker after a minute: %v %v", supervisors, workers)
+		}
+	}
+}
+
+// TestSpares: the kernel runs a cell in the processes it started ahead
+// for it (the yaegi worker, the supervisor of a compiled program), and
+// its spares end when it shuts down or is killed.
+func TestSpares(t *testing.T) {
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("no /proc")
+	}
+	for _, how := range []string{"shutdown", "kernel SIGKILL"} {
+		t.Run(how, func(t *testing.T) {
+			k := startKernel(t, "tcp")
+			waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
+
+			_, workers := waitForSpares(t)
+			e := k.exec("fmt.Println(os.Getpid())")
+			pid, _ := strconv.Atoi(strings.TrimSpace(stdout(e)))
+			if engineOf(e) != "yaegi" || !workers[pid] {
+				t.Errorf("the cell ran with %s in process %d; want yaegi in a spare worker, one of %v", engineOf(e), pid, workers)
+			}
+			supervisors, _ := waitForSpares(t)
+			e = k.exec("%engine go\nfmt.Println(os.Getppid())")
+			lines := strings.Split(strings.TrimSpace(stdout(e)), "\n") // after %engine's
+			ppid, _ := strconv.Atoi(lines[len(lines)-1])
+			if engineOf(e) != "go" || !supervisors[ppid] {
+				t.Errorf("the cell ran with %s under process %d; want the compiler, under a spare supervisor, one of %v", engineOf(e), ppid, supervisors)
+			}
+
+			supervisors, workers = waitForSpares(t)
+			if how == "shutdown" {
+				k.stop()
+			} else {
+				k.cmd.Process.Kill()
+				k.done <- <-k.done // still there for the cleanup's stop
+			}
+			for pid := range supervisors {
+				workers[pid] = true
+			}
+			for pid := range workers {
+				if !processGone(pid, 10*time.Second) {
+					t.Errorf("spare process %d outlived the kernel's %s", pid, how)
+				}
+			}
+		})
+	}
+}
