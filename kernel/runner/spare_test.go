@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"asyncgo/kernel/runner"
 )
@@ -178,4 +179,48 @@ func TestSpares(t *testing.T) {
 			t.Errorf("process %d is still running after Close", pid)
 		}
 	}
+}
+
+// BenchmarkSpare runs a trivial program under the small supervisor,
+// started afresh and in a spare started ahead, alternating, with a pause
+// of 50 ms (outside the timer) before each run in which the spare starts,
+// and reports the wall time of each and their ratio.
+func BenchmarkSpare(b *testing.B) {
+	w, err := runner.NewWorkspace(runner.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	bin, err := w.Build(context.Background(), runner.Build{Source: []byte("package main\nfunc main() { println(\"hi\") }\n")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := runner.RunOptions{Supervisor: smallSupervisor(b)}
+	var took [2]time.Duration // fresh, spare
+	for b.Loop() {
+		for i := range took {
+			b.StopTimer()
+			opts.Spare = nil
+			if i == 1 {
+				if opts.Spare, err = runner.StartSpare("", opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+			b.StartTimer()
+			start := time.Now()
+			p, err := runner.Start(context.Background(), bin, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r := p.Wait(); !r.OK() {
+				b.Fatalf("%+v", r)
+			}
+			took[i] += time.Since(start)
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) / 1000 }
+	b.ReportMetric(ms(took[0]), "fresh-ms")
+	b.ReportMetric(ms(took[1]), "spare-ms")
+	b.ReportMetric(float64(took[1])/float64(took[0]), "spare/fresh")
 }
