@@ -15,6 +15,11 @@
 // such as a deadlock), which is held back and returned as the reason the
 // cell failed. Interrupt sends SIGINT to the program's process group and
 // SIGKILL after a grace period.
+//
+// A Spare is the processes of a cell program started before the cell, so
+// the cell does not wait for them: a supervisor that waits for its
+// program, or one that runs a program waiting for its arguments (the
+// yaegi worker). Spares keeps one ready for an engine's next program.
 package runner
 
 import (
