@@ -672,7 +672,9 @@ func TestKernelDoesNotGrow(t *testing.T) {
 	if after["goroutines"] > before["goroutines"]+2 {
 		t.Errorf("goroutines grew from %v to %v", before["goroutines"], after["goroutines"])
 	}
-	if after["open files"] > before["open files"]+2 {
+	// The kernel holds 4 pipes to each of its (at most 2) spare
+	// processes, which may be starting as either state is taken.
+	if after["open files"] > before["open files"]+2+8 {
 		t.Errorf("open files grew from %v to %v", before["open files"], after["open files"])
 	}
 	if after["heap"] > before["heap"]*2+4 {
