@@ -29,11 +29,11 @@ func Classes() []Class {
 		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", whenRun(findDeferArgs)},
 		{"multi-assign-composite", "an assignment of several values one of which is a composite literal, such as x, seen := 0, map[byte]int{}: in a loop, yaegi does not assign the other values again", whenRun(findMultiAssignComposite)},
 		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", findLabeledBranch},
-		{"range-over-int", "range over an integer: yaegi crashes", findRange(rangeInt)},
+		{"range-over-int", "range over an integer that Rewrite cannot turn into a three-clause loop (the iteration variable is not a plain variable, or its type has no name the program can write at the loop): yaegi crashes on range over an integer", findRange(rangeInt)},
 		{"range-over-func", "range over a function (iterators): yaegi crashes", findRange(rangeFunc)},
 		{"generic-methods", "a method with type parameters (Go 1.27): yaegi predates them", findGenericMethods},
 		{"generics", "generic functions or types: yaegi crashes on generic function values and fails several forms of type inference", findGenerics},
-		{"new-builtins", "min, max or clear: yaegi does not define them", findNewBuiltins},
+		{"new-builtins", "min or max of floating-point numbers (NaN and negative zero have rules of their own), or clear other than as a statement on a variable or field (of a map whose keys cannot be NaN, or a slice): yaegi does not define min, max and clear, and Rewrite turns only the other uses into code it runs", findNewBuiltins},
 		{"missing-symbol", "a package or symbol the worker does not have (iter, most of slices and maps, packages outside the standard library and asyncgo/helpers)", findMissingSymbol},
 		{"program-types-at-host", "a value of a type the program declares passed to library code as an interface: yaegi's values carry no Go type name and renamed fields, so %T, %+v, errors.As/Is and interface checks go wrong", whenRun(findProgramTypesAtHost)},
 		{"type-names", "a %T verb or reflection: yaegi reports its own types", whenRun(findTypeNames)},
@@ -49,9 +49,9 @@ var timingFuncs = map[string]bool{
 	"time.Since": true, "time.Until": true, "(time.Time).Sub": true,
 }
 
-// findTiming finds, in a program that measures time, a for loop that
-// computes rather than waits: one whose body has no go statement,
-// channel operation, select or call to time.Sleep.
+// findTiming finds, in a program that measures time, a for loop (or a
+// range over an integer) that computes rather than waits: one whose body
+// has no go statement, channel operation, select or call to time.Sleep.
 func findTiming(p *program) token.Pos {
 	measures := p.inspect(func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
@@ -71,8 +71,14 @@ func findTiming(p *program) token.Pos {
 		return token.NoPos
 	}
 	return p.inspect(func(n ast.Node) bool {
-		loop, ok := n.(*ast.ForStmt)
-		return ok && !waits(p.info, loop.Body)
+		switch loop := n.(type) {
+		case *ast.ForStmt:
+			return !waits(p.info, loop.Body)
+		case *ast.RangeStmt:
+			// Rewrite makes a range over an integer a three-clause loop.
+			return isRangeInt(p.info, loop) && !waits(p.info, loop.Body)
+		}
+		return false
 	})
 }
 
@@ -106,6 +112,7 @@ type program struct {
 	file   *ast.File
 	info   *types.Info
 	errors []error
+	names  typeNames
 	run    *program // the program without the functions it cannot call (see runnable)
 }
 
@@ -174,7 +181,7 @@ func findRange(kind rangeKind) func(p *program) token.Pos {
 			}
 			switch u := t.Underlying().(type) {
 			case *types.Basic:
-				return kind == rangeInt && u.Info()&types.IsInteger != 0
+				return kind == rangeInt && u.Info()&types.IsInteger != 0 && !rangeIntRewritable(p.info, p.names, r)
 			case *types.Signature:
 				return kind == rangeFunc
 			}
@@ -220,14 +227,27 @@ func findGenerics(p *program) token.Pos {
 	})
 }
 
+// findNewBuiltins finds a use of min, max or clear that Rewrite does not
+// turn into code yaegi runs (see minMaxRewritable and clearRewritable).
 func findNewBuiltins(p *program) token.Pos {
-	return p.inspect(func(n ast.Node) bool {
-		id, ok := n.(*ast.Ident)
-		if !ok {
-			return false
+	cleared := map[*ast.CallExpr]bool{} // calls of clear Rewrite rewrites
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		if s, ok := n.(*ast.ExprStmt); ok && clearRewritable(p.info, p.names, s) {
+			cleared[ast.Unparen(s.X).(*ast.CallExpr)] = true
 		}
-		b, ok := p.info.Uses[id].(*types.Builtin)
-		return ok && (b.Name() == "min" || b.Name() == "max" || b.Name() == "clear")
+		return true
+	})
+	return p.inspect(func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.CallExpr:
+			switch builtinCall(p.info, x) {
+			case "min", "max":
+				return !minMaxRewritable(p.info, p.names, x)
+			case "clear":
+				return !cleared[x]
+			}
+		}
+		return false
 	})
 }
 

@@ -63,7 +63,7 @@ func (p *program) runnable() *program {
 		}
 		file.Decls = append(file.Decls, d)
 	}
-	p.run = &program{file: &file, info: p.info, errors: p.errors}
+	p.run = &program{file: &file, info: p.info, errors: p.errors, names: p.names}
 	p.run.run = p.run
 	return p.run
 }
