@@ -385,6 +385,28 @@ func (rw *rewriter) breaks(lo, hi token.Pos) string {
 	return strings.Repeat("\n", bytes.Count(rw.src[rw.file.Offset(lo):rw.file.Offset(hi)], []byte("\n")))
 }
 
+// untypedIntDivision reports whether x is a division or remainder of two
+// untyped integer constants, such as 7 / 2: an integer constant, which
+// yaegi computes as a float when the context is a float (it gives 3.5 for
+// var f float64 = 7 / 2, where Go gives 3). The type check records the
+// value converted to its context's type, which keeps it exact.
+func untypedIntDivision(info *types.Info, x *ast.BinaryExpr) bool {
+	if x.Op != token.QUO && x.Op != token.REM {
+		return false
+	}
+	if v := info.Types[x].Value; v == nil || constant.ToInt(v).Kind() != constant.Int {
+		return false
+	}
+	for _, e := range []ast.Expr{x.X, x.Y} {
+		o := info.Types[e]
+		b, ok := o.Type.(*types.Basic)
+		if o.Value == nil || !ok || b.Info()&types.IsUntyped == 0 || o.Value.Kind() != constant.Int {
+			return false
+		}
+	}
+	return true
+}
+
 // helpersText returns the declarations of the helpers the rewrite calls,
 // on one line after the program's last.
 func (rw *rewriter) helpersText() string {

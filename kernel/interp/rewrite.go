@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"sort"
@@ -73,6 +74,10 @@ const (
 //     program's last line (minMax), and clear of a map or slice a loop
 //     (clearStmt): yaegi v0.16.1 has none of them. The router keeps the
 //     shapes these do not cover from yaegi.
+//
+//   - a division or remainder of untyped integer constants becomes its
+//     value, which yaegi computes as a float in a float context (see
+//     untypedIntDivision).
 //
 // Line structure is kept; //line directives are blanked. A program with an
 // index the rewrite cannot check is one the router keeps from yaegi (the
@@ -264,6 +269,11 @@ func (rw *rewriter) collectIn(name string, root ast.Node, literals *int) {
 				if rw.info.Types[x].Value != nil {
 					return false // the call is gone
 				}
+			}
+		case *ast.BinaryExpr:
+			if untypedIntDivision(rw.info, x) {
+				rw.constant(x, "", constant.ToInt(rw.info.Types[x].Value))
+				return false
 			}
 		case *ast.IfStmt:
 			rw.elseIf(name, x)
