@@ -79,6 +79,9 @@ const (
 //     value, which yaegi computes as a float in a float context (see
 //     untypedIntDivision).
 //
+//   - the functions the program can never call, and the imports only
+//     they use, are left out (see findDeadCode).
+//
 // Line structure is kept; //line directives are blanked. A program with an
 // index the rewrite cannot check is one the router keeps from yaegi (the
 // failure-report class).
@@ -123,9 +126,26 @@ func rewrite(res *typecheck.Result, src []byte, displayLast bool) []byte {
 		return src
 	}
 	rw := &rewriter{src: src, file: tf, info: res.Info, types: newTypeNames(res.Info, res.File)}
+	dead := findDeadCode(res.File, res.Info)
 	for _, d := range res.File.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && dead.funcs[fd] {
+			rw.drop(fd)
+			continue
+		}
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
 			rw.function(funcName(fd), fd.Body)
+			continue
+		}
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			for _, s := range g.Specs {
+				switch {
+				case !dead.imports[s.(*ast.ImportSpec)]:
+				case g.Lparen.IsValid():
+					rw.drop(s)
+				default:
+					rw.drop(g)
+				}
+			}
 			continue
 		}
 		rw.collect("main.init", d)
@@ -144,6 +164,11 @@ func rewrite(res *typecheck.Result, src []byte, displayLast bool) []byte {
 	body := rw.text(res.File.Name.End(), token.Pos(tf.Base()+tf.Size()))
 	head := string(src[:tf.Offset(res.File.Name.End())])
 	return []byte(head + imports + body + rw.helpersText())
+}
+
+// drop leaves n out of the program, keeping its lines.
+func (rw *rewriter) drop(n ast.Node) {
+	rw.cuts = append(rw.cuts, cut{n.Pos(), n.End(), rw.breaks(n.Pos(), n.End())})
 }
 
 // lastExpr returns the expression of main's last statement, when that
