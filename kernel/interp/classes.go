@@ -495,7 +495,9 @@ func findHostGoroutines(p *program) token.Pos {
 }
 
 // findDeferArgs finds a defer statement with an argument other than a
-// constant or a variable that is never changed after its declaration.
+// constant or a variable that is never changed after its declaration, or
+// a method whose receiver is neither such a variable nor a field of one
+// that the method takes by address (see stableField).
 func findDeferArgs(p *program) token.Pos {
 	changed := p.changedVars()
 	return p.inspect(func(n ast.Node) bool {
@@ -504,7 +506,7 @@ func findDeferArgs(p *program) token.Pos {
 			return false
 		}
 		if sel, ok := ast.Unparen(d.Call.Fun).(*ast.SelectorExpr); ok {
-			if _, isPkg := p.info.Uses[identOf(sel.X)].(*types.PkgName); !isPkg && !p.stable(sel.X, changed) {
+			if _, isPkg := p.info.Uses[identOf(sel.X)].(*types.PkgName); !isPkg && !p.stable(sel.X, changed) && !p.stableField(sel, changed) {
 				return true
 			}
 		}
@@ -515,6 +517,47 @@ func findDeferArgs(p *program) token.Pos {
 		}
 		return false
 	})
+}
+
+// stableField reports whether sel, the method of a deferred call, has a
+// pointer receiver and is selected, not through an embedded field, on a
+// field of a variable the program never changes, reached through no
+// pointer but the variable itself (t.mu in defer t.mu.Unlock()): Go takes
+// the field's address at the defer statement, yaegi when the call runs,
+// and the address is the same then.
+func (p *program) stableField(sel *ast.SelectorExpr, changed map[types.Object]bool) bool {
+	s := p.info.Selections[sel]
+	if s == nil || s.Kind() != types.MethodVal || len(s.Index()) != 1 {
+		return false
+	}
+	sig, ok := s.Obj().Type().(*types.Signature)
+	if !ok || sig.Recv() == nil {
+		return false
+	}
+	if _, ptr := sig.Recv().Type().(*types.Pointer); !ptr {
+		return false
+	}
+	x, ok := ast.Unparen(sel.X).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	for {
+		f := p.info.Selections[x]
+		if f == nil || f.Kind() != types.FieldVal || len(f.Index()) != 1 {
+			return false
+		}
+		switch base := ast.Unparen(x.X).(type) {
+		case *ast.Ident:
+			return p.stable(base, changed) // a pointer variable is followed once
+		case *ast.SelectorExpr:
+			if f.Indirect() {
+				return false // through a pointer field, which may change
+			}
+			x = base
+		default:
+			return false
+		}
+	}
 }
 
 func identOf(e ast.Expr) *ast.Ident {
