@@ -28,13 +28,13 @@ func Classes() []Class {
 		{"loopvar-capture", "a variable of a loop iteration captured where a copy per iteration would not behave as Go's: by a function literal that is stored, handed to a library or deferred rather than called in place or by a go statement (yaegi gives it the last iteration's variables, even those declared in the body), or in a three-clause loop that captures it in its header or changes it or takes its address in its body: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", whenRun(findLoopVarCapture)},
 		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", whenRun(findDeferArgs)},
 		{"multi-assign-composite", "an assignment of several values one of which is a composite literal, such as x, seen := 0, map[byte]int{}: in a loop, yaegi does not assign the other values again", whenRun(findMultiAssignComposite)},
-		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", findLabeledBranch},
-		{"range-over-int", "range over an integer: yaegi crashes", findRange(rangeInt)},
-		{"range-over-func", "range over a function (iterators): yaegi crashes", findRange(rangeFunc)},
-		{"generic-methods", "a method with type parameters (Go 1.27): yaegi predates them", findGenericMethods},
-		{"generics", "generic functions or types: yaegi crashes on generic function values and fails several forms of type inference", findGenerics},
-		{"new-builtins", "min, max or clear: yaegi does not define them", findNewBuiltins},
-		{"missing-symbol", "a package or symbol the worker does not have (iter, most of slices and maps, packages outside the standard library and asyncgo/helpers)", findMissingSymbol},
+		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", whenRun(findLabeledBranch)},
+		{"range-over-int", "range over an integer that Rewrite cannot turn into a three-clause loop (the iteration variable is not a plain variable, or its type has no name the program can write at the loop): yaegi crashes on range over an integer", whenRun(findRange(rangeInt))},
+		{"range-over-func", "range over a function (iterators): yaegi crashes", whenRun(findRange(rangeFunc))},
+		{"generic-methods", "a method with type parameters (Go 1.27): yaegi predates them", whenRun(findGenericMethods)},
+		{"generics", "generic functions or types: yaegi crashes on generic function values and fails several forms of type inference", whenRun(findGenerics)},
+		{"new-builtins", "min or max of floating-point numbers (NaN and negative zero have rules of their own), or clear other than as a statement on a variable or field (of a map whose keys cannot be NaN, or a slice): yaegi does not define min, max and clear, and Rewrite turns only the other uses into code it runs", whenRun(findNewBuiltins)},
+		{"missing-symbol", "a package or symbol the worker does not have (iter, most of slices and maps, packages outside the standard library and asyncgo/helpers)", whenRun(findMissingSymbol)},
 		{"program-types-at-host", "a value of a type the program declares passed to library code as an interface: yaegi's values carry no Go type name and renamed fields, so %T, %+v, errors.As/Is and interface checks go wrong", whenRun(findProgramTypesAtHost)},
 		{"type-names", "a %T verb or reflection: yaegi reports its own types", whenRun(findTypeNames)},
 		{"panic-values", "a panic with a value of a type the program declares: yaegi cannot show it as the runtime does", whenRun(findPanicValues)},
@@ -49,9 +49,9 @@ var timingFuncs = map[string]bool{
 	"time.Since": true, "time.Until": true, "(time.Time).Sub": true,
 }
 
-// findTiming finds, in a program that measures time, a for loop that
-// computes rather than waits: one whose body has no go statement,
-// channel operation, select or call to time.Sleep.
+// findTiming finds, in a program that measures time, a for loop (or a
+// range over an integer) that computes rather than waits: one whose body
+// has no go statement, channel operation, select or call to time.Sleep.
 func findTiming(p *program) token.Pos {
 	measures := p.inspect(func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
@@ -71,8 +71,14 @@ func findTiming(p *program) token.Pos {
 		return token.NoPos
 	}
 	return p.inspect(func(n ast.Node) bool {
-		loop, ok := n.(*ast.ForStmt)
-		return ok && !waits(p.info, loop.Body)
+		switch loop := n.(type) {
+		case *ast.ForStmt:
+			return !waits(p.info, loop.Body)
+		case *ast.RangeStmt:
+			// Rewrite makes a range over an integer a three-clause loop.
+			return isRangeInt(p.info, loop) && !waits(p.info, loop.Body)
+		}
+		return false
 	})
 }
 
@@ -106,6 +112,7 @@ type program struct {
 	file   *ast.File
 	info   *types.Info
 	errors []error
+	names  typeNames
 	run    *program // the program without the functions it cannot call (see runnable)
 }
 
@@ -174,7 +181,7 @@ func findRange(kind rangeKind) func(p *program) token.Pos {
 			}
 			switch u := t.Underlying().(type) {
 			case *types.Basic:
-				return kind == rangeInt && u.Info()&types.IsInteger != 0
+				return kind == rangeInt && u.Info()&types.IsInteger != 0 && !rangeIntRewritable(p.info, p.names, r)
 			case *types.Signature:
 				return kind == rangeFunc
 			}
@@ -220,14 +227,27 @@ func findGenerics(p *program) token.Pos {
 	})
 }
 
+// findNewBuiltins finds a use of min, max or clear that Rewrite does not
+// turn into code yaegi runs (see minMaxRewritable and clearRewritable).
 func findNewBuiltins(p *program) token.Pos {
-	return p.inspect(func(n ast.Node) bool {
-		id, ok := n.(*ast.Ident)
-		if !ok {
-			return false
+	cleared := map[*ast.CallExpr]bool{} // calls of clear Rewrite rewrites
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		if s, ok := n.(*ast.ExprStmt); ok && clearRewritable(p.info, p.names, s) {
+			cleared[ast.Unparen(s.X).(*ast.CallExpr)] = true
 		}
-		b, ok := p.info.Uses[id].(*types.Builtin)
-		return ok && (b.Name() == "min" || b.Name() == "max" || b.Name() == "clear")
+		return true
+	})
+	return p.inspect(func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.CallExpr:
+			switch builtinCall(p.info, x) {
+			case "min", "max":
+				return !minMaxRewritable(p.info, p.names, x)
+			case "clear":
+				return !cleared[x]
+			}
+		}
+		return false
 	})
 }
 
@@ -475,7 +495,9 @@ func findHostGoroutines(p *program) token.Pos {
 }
 
 // findDeferArgs finds a defer statement with an argument other than a
-// constant or a variable that is never changed after its declaration.
+// constant or a variable that is never changed after its declaration, or
+// a method whose receiver is neither such a variable nor a field of one
+// that the method takes by address (see stableField).
 func findDeferArgs(p *program) token.Pos {
 	changed := p.changedVars()
 	return p.inspect(func(n ast.Node) bool {
@@ -484,7 +506,7 @@ func findDeferArgs(p *program) token.Pos {
 			return false
 		}
 		if sel, ok := ast.Unparen(d.Call.Fun).(*ast.SelectorExpr); ok {
-			if _, isPkg := p.info.Uses[identOf(sel.X)].(*types.PkgName); !isPkg && !p.stable(sel.X, changed) {
+			if _, isPkg := p.info.Uses[identOf(sel.X)].(*types.PkgName); !isPkg && !p.stable(sel.X, changed) && !p.stableField(sel, changed) {
 				return true
 			}
 		}
@@ -495,6 +517,47 @@ func findDeferArgs(p *program) token.Pos {
 		}
 		return false
 	})
+}
+
+// stableField reports whether sel, the method of a deferred call, has a
+// pointer receiver and is selected, not through an embedded field, on a
+// field of a variable the program never changes, reached through no
+// pointer but the variable itself (t.mu in defer t.mu.Unlock()): Go takes
+// the field's address at the defer statement, yaegi when the call runs,
+// and the address is the same then.
+func (p *program) stableField(sel *ast.SelectorExpr, changed map[types.Object]bool) bool {
+	s := p.info.Selections[sel]
+	if s == nil || s.Kind() != types.MethodVal || len(s.Index()) != 1 {
+		return false
+	}
+	sig, ok := s.Obj().Type().(*types.Signature)
+	if !ok || sig.Recv() == nil {
+		return false
+	}
+	if _, ptr := sig.Recv().Type().(*types.Pointer); !ptr {
+		return false
+	}
+	x, ok := ast.Unparen(sel.X).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	for {
+		f := p.info.Selections[x]
+		if f == nil || f.Kind() != types.FieldVal || len(f.Index()) != 1 {
+			return false
+		}
+		switch base := ast.Unparen(x.X).(type) {
+		case *ast.Ident:
+			return p.stable(base, changed) // a pointer variable is followed once
+		case *ast.SelectorExpr:
+			if f.Indirect() {
+				return false // through a pointer field, which may change
+			}
+			x = base
+		default:
+			return false
+		}
+	}
 }
 
 func identOf(e ast.Expr) *ast.Ident {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"sort"
@@ -67,6 +68,20 @@ const (
 //     again (checkableSlice), which panics with the runtime's own error
 //     ("slice bounds out of range [:5] with capacity 3").
 //
+//   - a range over an integer becomes a three-clause loop with a hidden
+//     counter (see rangeInt), a call of min or max on integers or strings
+//     its constant value or a call of a helper declared after the
+//     program's last line (minMax), and clear of a map or slice a loop
+//     (clearStmt): yaegi v0.16.1 has none of them. The router keeps the
+//     shapes these do not cover from yaegi.
+//
+//   - a division or remainder of untyped integer constants becomes its
+//     value, which yaegi computes as a float in a float context (see
+//     untypedIntDivision).
+//
+//   - the functions the program can never call, and the imports only
+//     they use, are left out (see findDeadCode).
+//
 // Line structure is kept; //line directives are blanked. A program with an
 // index the rewrite cannot check is one the router keeps from yaegi (the
 // failure-report class).
@@ -110,10 +125,27 @@ func rewrite(res *typecheck.Result, src []byte, displayLast bool) []byte {
 	if tf == nil {
 		return src
 	}
-	rw := &rewriter{src: src, file: tf, info: res.Info}
+	rw := &rewriter{src: src, file: tf, info: res.Info, types: newTypeNames(res.Info, res.File)}
+	dead := findDeadCode(res.File, res.Info)
 	for _, d := range res.File.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && dead.funcs[fd] {
+			rw.drop(fd)
+			continue
+		}
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
 			rw.function(funcName(fd), fd.Body)
+			continue
+		}
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+			for _, s := range g.Specs {
+				switch {
+				case !dead.imports[s.(*ast.ImportSpec)]:
+				case g.Lparen.IsValid():
+					rw.drop(s)
+				default:
+					rw.drop(g)
+				}
+			}
 			continue
 		}
 		rw.collect("main.init", d)
@@ -128,9 +160,15 @@ func rewrite(res *typecheck.Result, src []byte, displayLast bool) []byte {
 	}
 	sort.Slice(rw.stmts, func(i, j int) bool { return rw.stmts[i].Pos() < rw.stmts[j].Pos() })
 	sort.SliceStable(rw.inserts, func(i, j int) bool { return rw.inserts[i].pos < rw.inserts[j].pos })
+	sort.Slice(rw.cuts, func(i, j int) bool { return rw.cuts[i].lo < rw.cuts[j].lo })
 	body := rw.text(res.File.Name.End(), token.Pos(tf.Base()+tf.Size()))
 	head := string(src[:tf.Offset(res.File.Name.End())])
-	return []byte(head + imports + body)
+	return []byte(head + imports + body + rw.helpersText())
+}
+
+// drop leaves n out of the program, keeping its lines.
+func (rw *rewriter) drop(n ast.Node) {
+	rw.cuts = append(rw.cuts, cut{n.Pos(), n.End(), rw.breaks(n.Pos(), n.End())})
 }
 
 // lastExpr returns the expression of main's last statement, when that
@@ -181,6 +219,14 @@ type rewriter struct {
 	// continue notes the line of its loop's condition or post statement,
 	// which run next.
 	lines map[ast.Stmt]int
+	// cuts are the source the rewrite replaces (see desugar.go), which
+	// do not overlap.
+	cuts  []cut
+	types typeNames
+	// helpers are declarations the rewrite adds at the end of the
+	// program; helperNames maps what each does to its name.
+	helpers     []string
+	helperNames map[string]string
 }
 
 func (rw *rewriter) insert(pos token.Pos, text string) {
@@ -232,7 +278,28 @@ func (rw *rewriter) collectIn(name string, root ast.Node, literals *int) {
 			rw.loop(name, x)
 			rw.copyLoopVars(x, x.Body)
 		case *ast.RangeStmt:
-			rw.copyLoopVars(x, x.Body)
+			if isRangeInt(rw.info, x) && rangeIntRewritable(rw.info, rw.types, x) {
+				rw.rangeInt(x)
+			} else {
+				rw.copyLoopVars(x, x.Body)
+			}
+		case *ast.ExprStmt:
+			if call, ok := ast.Unparen(x.X).(*ast.CallExpr); ok && builtinCall(rw.info, call) == "clear" && clearRewritable(rw.info, rw.types, x) {
+				rw.clearStmt(x)
+				return false
+			}
+		case *ast.CallExpr:
+			if fn := builtinCall(rw.info, x); (fn == "min" || fn == "max") && minMaxRewritable(rw.info, rw.types, x) {
+				rw.minMax(x, fn)
+				if rw.info.Types[x].Value != nil {
+					return false // the call is gone
+				}
+			}
+		case *ast.BinaryExpr:
+			if untypedIntDivision(rw.info, x) {
+				rw.constant(x, "", constant.ToInt(rw.info.Types[x].Value))
+				return false
+			}
 		case *ast.IfStmt:
 			rw.elseIf(name, x)
 		case *ast.SliceExpr:
@@ -530,9 +597,23 @@ func (rw *rewriter) text(lo, hi token.Pos) string {
 }
 
 // copy writes the source in [lo, hi) with the insertions at positions in
-// it, except one at lo that belongs to a go statement text writes itself.
+// it, except one at lo that belongs to a go statement text writes itself,
+// and the cuts that lie in it made.
 func (rw *rewriter) copy(b *strings.Builder, lo, hi token.Pos) {
 	at := lo
+	cuts := rw.cuts
+	// cutBefore makes the cuts that start before pos.
+	cutBefore := func(pos token.Pos) {
+		for ; len(cuts) > 0 && cuts[0].lo < pos; cuts = cuts[1:] {
+			c := cuts[0]
+			if c.lo < at || c.hi > hi {
+				continue
+			}
+			b.Write(rw.src[rw.file.Offset(at):rw.file.Offset(c.lo)])
+			b.WriteString(c.text)
+			at = c.hi
+		}
+	}
 	for _, in := range rw.inserts {
 		if in.pos < lo || in.pos >= hi {
 			continue
@@ -540,10 +621,15 @@ func (rw *rewriter) copy(b *strings.Builder, lo, hi token.Pos) {
 		if in.pos == lo && rw.isGoStmt(lo) {
 			continue
 		}
+		cutBefore(in.pos)
+		if in.pos < at {
+			continue // inside a cut
+		}
 		b.Write(rw.src[rw.file.Offset(at):rw.file.Offset(in.pos)])
 		b.WriteString(in.text)
 		at = in.pos
 	}
+	cutBefore(hi)
 	b.Write(rw.src[rw.file.Offset(at):rw.file.Offset(hi)])
 }
 

@@ -36,7 +36,7 @@ func Route(res *typecheck.Result) Decision {
 	if res == nil || res.File == nil || res.Info == nil {
 		return Decision{Class: Class{Name: "unchecked", Why: "the program could not be type-checked"}}
 	}
-	p := &program{file: res.File, info: res.Info, errors: res.Errors}
+	p := &program{file: res.File, info: res.Info, errors: res.Errors, names: newTypeNames(res.Info, res.File)}
 	for _, c := range Classes() {
 		if pos := c.find(p); pos.IsValid() {
 			return Decision{Class: c, Where: res.Fset.Position(pos)}
@@ -60,7 +60,7 @@ func RouteDisplayingLastCall(res *typecheck.Result) Decision {
 	if e == nil {
 		return Decision{Class: Class{Name: "unchecked", Why: "the program has no last call to display"}}
 	}
-	p := &program{file: res.File, info: res.Info, errors: res.Errors}
+	p := &program{file: res.File, info: res.Info, errors: res.Errors, names: newTypeNames(res.Info, res.File)}
 	if displayedAtHost(p, res.Info.TypeOf(e)) {
 		for _, c := range Classes() {
 			if c.Name == "program-types-at-host" {
