@@ -71,6 +71,7 @@ func processGone(pid int, d time.Duration) bool {
 // shuts down, and when the kernel is killed with SIGKILL. The workspace a
 // killed kernel leaves is removed by the next kernel that starts.
 func TestNothingOutlivesACell(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"return", "interrupt", "shutdown", "kernel SIGKILL"} {
 		t.Run(how, func(t *testing.T) {
 			tmp := t.TempDir()
@@ -141,6 +142,7 @@ func TestNothingOutlivesACell(t *testing.T) {
 // kernel stops its running cell, removes its workspace and exits within
 // two seconds.
 func TestKernelExitsWithItsParent(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"parent killed", "JPY_PARENT_PID ended"} {
 		t.Run(how, func(t *testing.T) {
 			info, err := jupyter.NewConnectionInfo("tcp")
@@ -263,6 +265,7 @@ func markedProcesses(mark string) []string {
 // they compile the standard library), none of their processes is left
 // running once the kernel has exited.
 func TestNothingOutlivesTheKernel(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat("/proc/self/environ"); err != nil {
 		t.Skip("finds the kernel's processes in /proc")
 	}
