@@ -1,6 +1,7 @@
 package notebooks_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"go/ast"
@@ -451,20 +452,25 @@ func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.No
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	began := time.Now()
+	// The longest runs go first, so that the last to end is a short one.
+	next := make(chan *run, len(runs))
+	for _, r := range slices.SortedStableFunc(slices.Values(runs), func(a, b *run) int { return cmp.Compare(len(b.steps), len(a.steps)) }) {
+		next <- r
+	}
+	close(next)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, jobs)
-	for _, r := range runs {
+	for range jobs {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			k, err := start(ctx, workDir)
-			if err != nil {
-				r.problems = []string{fmt.Sprintf("%s: starting a kernel: %v", r.name, err)}
-				return
-			}
-			r.problems, r.cells = runSteps(ctx, k, r.name, nbs[r.name], r.steps)
-			if err := k.Close(); err != nil {
-				r.problems = append(r.problems, fmt.Sprintf("%s: shutting the kernel down: %v", r.name, err))
+			for r := range next {
+				k, err := start(ctx, workDir)
+				if err != nil {
+					r.problems = []string{fmt.Sprintf("%s: starting a kernel: %v", r.name, err)}
+					continue
+				}
+				r.problems, r.cells = runSteps(ctx, k, r.name, nbs[r.name], r.steps)
+				if err := k.Close(); err != nil {
+					r.problems = append(r.problems, fmt.Sprintf("%s: shutting the kernel down: %v", r.name, err))
+				}
 			}
 		})
 	}
@@ -500,6 +506,7 @@ func buildKernel(t *testing.T) string {
 // code (each must say "not yet") and its reference solutions (each must
 // pass), in the real kernel.
 func TestExercisesCheck(t *testing.T) {
+	t.Parallel()
 	bin := buildKernel(t)
 	wd, err := os.Getwd()
 	if err != nil {
@@ -615,6 +622,7 @@ func TestExerciseProblems(t *testing.T) {
 // real kernel: one whose exercise is right, one that starts solved, one
 // whose reference solution is wrong.
 func TestExercisesCheckFixtures(t *testing.T) {
+	t.Parallel()
 	bin := buildKernel(t)
 	nbs := map[string]*notebook.Notebook{
 		// Cells that declare nothing the checks use do not run, nor does
