@@ -1,8 +1,8 @@
 package notebooks_test
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,19 +170,6 @@ func TestExercisesFollowTheContract(t *testing.T) {
 	}
 }
 
-// cellForRun returns a copy of c that the run executes only when run is
-// set, and with source src.
-func cellForRun(c *notebook.Cell, src string, run bool) *notebook.Cell {
-	cp := *c
-	cp.Source = src
-	cp.Outputs = nil
-	cp.Metadata = maps.Clone(c.Metadata)
-	if !run {
-		cp.Metadata["tags"] = append(slices.Clone(c.Tags()), nbrun.TagSkipExecution)
-	}
-	return &cp
-}
-
 // cellNeeds is what a cell leaves to later cells and what it uses.
 type cellNeeds struct {
 	always   bool            // magics, imports, shell lines, init, blank declarations, or no parse
@@ -258,64 +246,6 @@ func neededCells(sources []*string, targets map[int]bool) map[int]bool {
 	return needed
 }
 
-// exerciseRun is a copy of a notebook made for one run of its checks.
-type exerciseRun struct {
-	notebook string // the course notebook
-	solved   bool   // whether the starting cells hold the solutions
-	path     string // the copy
-	exs      []*courseExercise
-}
-
-// prepareRun writes the copy of nb that runs its checks: the exercise
-// cells, the check cells and the cells before them that these need (see
-// neededCells); with solved, each exercise cell holds its reference
-// solution.
-func prepareRun(name string, nb *notebook.Notebook, exs []*courseExercise, solutions, dir string, solved bool) (*exerciseRun, error) {
-	last := 0
-	role := map[int]*courseExercise{}
-	for _, e := range exs {
-		role[e.cell] = e
-		for _, c := range e.checks {
-			last = max(last, c)
-			role[c] = e
-		}
-	}
-	stem := strings.TrimSuffix(filepath.Base(name), ".ipynb")
-	sources := make([]*string, len(nb.Cells))
-	targets := map[int]bool{}
-	for i, c := range nb.Cells {
-		if !nbrun.Runs(c) {
-			continue
-		}
-		src := c.Source
-		if e := role[i]; solved && e != nil && e.cell == i {
-			b, err := os.ReadFile(filepath.Join(solutions, stem, e.name+".go"))
-			if err != nil {
-				return nil, err
-			}
-			src = string(b)
-		}
-		sources[i] = &src
-		targets[i] = role[i] != nil
-	}
-	run := neededCells(sources, targets)
-	cp := *nb
-	cp.Cells = nil
-	for i, c := range nb.Cells {
-		src := c.Source
-		if sources[i] != nil {
-			src = *sources[i]
-		}
-		cp.Cells = append(cp.Cells, cellForRun(c, src, run[i] && i <= last))
-	}
-	variant := "committed"
-	if solved {
-		variant = "solved"
-	}
-	r := &exerciseRun{notebook: name, solved: solved, exs: exs, path: filepath.Join(dir, stem+"."+variant+".ipynb")}
-	return r, notebook.WriteFile(r.path, &cp)
-}
-
 // verdicts returns the check results a cell's outputs show, by exercise
 // name, and the text of the checks that said wrong (passed or not).
 func verdicts(c *notebook.Cell, wrong bool) (map[string][]bool, []string) {
@@ -334,103 +264,225 @@ func verdicts(c *notebook.Cell, wrong bool) (map[string][]bool, []string) {
 	return v, texts
 }
 
+// A step is one execution of a notebook's exercise run.
+type step struct {
+	cell   int    // the notebook's cell whose place it takes
+	source string // the code run
+	// variant says which code the step runs: "as committed" or "with the
+	// reference solutions"; it starts the problems the step finds.
+	variant string
+	starts  *courseExercise // the exercise whose starting code this is
+	solves  *courseExercise // the exercise whose reference solution this is
+	checks  *courseExercise // the exercise this check cell checks
+	want    bool            // the verdict the check must give
+}
+
+// planRun returns the steps that check a notebook's exercises in one
+// kernel. Its cells run in order, as far as the last check cell, but only
+// those the exercise and check cells need (see neededCells, with either
+// the starting code or the solutions in the exercise cells): the
+// starting code of each exercise, then its check cells, which must say
+// "not yet". After its last check cell come its reference solution and
+// its check cells again, which must now pass; later cells build on the
+// solution, as a learner's do. Every run of a cell is a fresh process, so
+// what the checks see of earlier cells is their declarations, which the
+// solution's replace.
+func planRun(name string, nb *notebook.Notebook, exs []*courseExercise, solutions string) ([]step, error) {
+	const committed, solved = "as committed", "with the reference solutions"
+	stem := strings.TrimSuffix(filepath.Base(name), ".ipynb")
+	starts, checks := map[int]*courseExercise{}, map[int]*courseExercise{}
+	solution := map[*courseExercise]string{}
+	last := 0
+	for _, e := range exs {
+		starts[e.cell] = e
+		for _, c := range e.checks {
+			checks[c] = e
+			last = max(last, c)
+		}
+		b, err := os.ReadFile(filepath.Join(solutions, stem, e.name+".go"))
+		if err != nil {
+			return nil, err
+		}
+		solution[e] = string(b)
+	}
+	asCommitted := make([]*string, len(nb.Cells))
+	asSolved := make([]*string, len(nb.Cells))
+	targets := map[int]bool{}
+	for i, c := range nb.Cells {
+		if !nbrun.Runs(c) {
+			continue
+		}
+		src, sol := c.Source, c.Source
+		if e := starts[i]; e != nil {
+			sol = solution[e]
+		}
+		asCommitted[i], asSolved[i] = &src, &sol
+		targets[i] = starts[i] != nil || checks[i] != nil
+	}
+	needed := neededCells(asCommitted, targets)
+	maps.Copy(needed, neededCells(asSolved, targets))
+	var steps []step
+	variant := committed
+	for i := 0; i <= last; i++ {
+		if !needed[i] {
+			continue
+		}
+		src := nb.Cells[i].Source
+		e := checks[i]
+		switch {
+		case starts[i] != nil:
+			steps = append(steps, step{cell: i, source: src, variant: committed, starts: starts[i]})
+		case e != nil:
+			steps = append(steps, step{cell: i, source: src, variant: committed, checks: e})
+			if i == e.checks[len(e.checks)-1] {
+				steps = append(steps, step{cell: e.cell, source: solution[e], variant: solved, solves: e})
+				for _, c := range e.checks {
+					steps = append(steps, step{cell: c, source: nb.Cells[c].Source, variant: solved, checks: e, want: true})
+				}
+				variant = solved
+			}
+		default:
+			steps = append(steps, step{cell: i, source: src, variant: variant})
+		}
+	}
+	return steps, nil
+}
+
+// runSteps executes a notebook's steps in kernel k and returns what went
+// wrong, and how many cells ran. A cell that fails (other than one tagged
+// raises-exception) is a problem; after the starting code of an exercise
+// fails, its checks on the starting code do not run, nor its checks after
+// a solution that fails; after any other cell fails, nothing more runs.
+func runSteps(ctx context.Context, k nbrun.Kernel, name string, nb *notebook.Notebook, steps []step) (problems []string, cells int) {
+	// The recorder writes each step's outputs into a copy of its cell.
+	scratch := *nb
+	scratch.Cells = make([]*notebook.Cell, len(nb.Cells))
+	for i, c := range nb.Cells {
+		cp := *c
+		scratch.Cells[i] = &cp
+	}
+	rec := notebook.NewRecorder(&scratch)
+	broken := map[*courseExercise]string{} // exercise → the variant that failed
+	for _, st := range steps {
+		if e := st.checks; e != nil && broken[e] == st.variant {
+			continue
+		}
+		rec.Start(st.cell)
+		cellCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		ex, err := k.Execute(cellCtx, st.source)
+		cancel()
+		cells++
+		if err != nil {
+			return append(problems, fmt.Sprintf("%s %s: cell %d: %v", name, st.variant, st.cell+1, err)), cells
+		}
+		for _, m := range ex.Messages {
+			if err := rec.Add(m); err != nil {
+				return append(problems, fmt.Sprintf("%s %s: cell %d: %v", name, st.variant, st.cell+1, err)), cells
+			}
+		}
+		if ex.Status != "ok" && !(ex.Status == "error" && nb.Cells[st.cell].HasTag(nbrun.TagRaisesException)) {
+			problems = append(problems, fmt.Sprintf("%s %s: cell %d failed: %s: %s", name, st.variant, st.cell+1, ex.EName, ex.EValue))
+			switch {
+			case st.starts != nil:
+				broken[st.starts] = st.variant
+			case st.solves != nil:
+				broken[st.solves] = st.variant
+			case st.checks == nil:
+				return problems, cells
+			}
+			continue
+		}
+		e := st.checks
+		if e == nil {
+			continue
+		}
+		all, texts := verdicts(scratch.Cells[st.cell], !st.want)
+		got := all[e.name]
+		say := "passes on the starting code: the exercise starts solved"
+		if st.want {
+			say = "does not pass on the reference solution"
+		}
+		switch {
+		case len(got) == 0:
+			problems = append(problems, fmt.Sprintf("%s %s: cell %d showed no check of %q", name, st.variant, st.cell+1, e.name))
+		case slices.Contains(got, !st.want):
+			problems = append(problems, fmt.Sprintf("%s: cell %d, the check of %q %s: %s", name, st.cell+1, e.name, say, strings.Join(texts, "; ")))
+		}
+	}
+	return problems, cells
+}
+
 // jobs is how many notebooks the exercise runs execute at a time, each
 // in its own kernel: cells mostly wait for the go command, which uses
 // every core.
 const jobs = 2
 
-// runExercises runs the checks of every notebook twice in the kernel
-// bin, started in workDir: as committed, where every check must report
-// "not yet", and with the reference solutions, where every check must
-// pass. It returns what went wrong and how long the runs took.
+// runExercises runs the checks of every notebook in the kernel bin,
+// started in workDir, one kernel per notebook (see planRun): on the
+// starting code every check must say "not yet", with the reference
+// solutions every check must pass. It returns what went wrong, by
+// notebook, and how long the runs took.
 func runExercises(t *testing.T, bin, workDir string, nbs map[string]*notebook.Notebook, solutions string) ([]string, time.Duration) {
 	t.Helper()
-	tmp := t.TempDir()
-	var runs []*exerciseRun
+	type run struct {
+		name     string
+		steps    []step
+		problems []string
+		cells    int
+	}
+	var runs []*run
 	var problems []string
-	// The runs as committed go first: the runs with solutions then find
-	// the cells before each exercise already built in the kernel's cache.
-	for _, solved := range []bool{false, true} {
-		for _, name := range slices.Sorted(maps.Keys(nbs)) {
-			stem := strings.TrimSuffix(filepath.Base(name), ".ipynb")
-			exs, p := exercisesOf(name, nbs[name], filepath.Join(solutions, stem))
-			if len(p) > 0 {
-				if !solved {
-					problems = append(problems, p...)
-				}
-				continue
-			}
-			if len(exs) == 0 {
-				continue
-			}
-			r, err := prepareRun(name, nbs[name], exs, solutions, tmp, solved)
-			if err != nil {
-				t.Fatal(err)
-			}
-			runs = append(runs, r)
-		}
-	}
-	if len(runs) == 0 {
-		return problems, 0
-	}
-	var paths []string
-	for _, r := range runs {
-		paths = append(paths, r.path)
-	}
-	out := filepath.Join(tmp, "out")
-	start := nbrun.StartProcess(bin)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	sum, err := nbrun.Run(ctx, nbrun.Options{
-		Paths:   paths,
-		OutDir:  out,
-		Timeout: 2 * time.Minute,
-		Jobs:    jobs,
-		Start: func(ctx context.Context, _ string) (nbrun.Kernel, error) {
-			return start(ctx, workDir)
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range runs {
-		variant, want, say := "as committed", false, "passes on the starting code: the exercise starts solved"
-		if r.solved {
-			variant, want, say = "with the reference solutions", true, "does not pass on the reference solution"
-		}
-		if err := sum.Results[i].Err; err != nil {
-			var ce *nbrun.CellError
-			if errors.As(err, &ce) {
-				problems = append(problems, fmt.Sprintf("%s %s: cell %d failed: %s: %s", r.notebook, variant, ce.Cell, ce.EName, ce.EValue))
-			} else {
-				problems = append(problems, fmt.Sprintf("%s %s: %v", r.notebook, variant, err))
-			}
+	for _, name := range slices.Sorted(maps.Keys(nbs)) {
+		stem := strings.TrimSuffix(filepath.Base(name), ".ipynb")
+		exs, p := exercisesOf(name, nbs[name], filepath.Join(solutions, stem))
+		if len(p) > 0 {
+			problems = append(problems, p...)
 			continue
 		}
-		ran, err := notebook.ReadFile(filepath.Join(out, filepath.Base(r.path)))
+		if len(exs) == 0 {
+			continue
+		}
+		steps, err := planRun(name, nbs[name], exs, solutions)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range r.exs {
-			for _, c := range e.checks {
-				all, texts := verdicts(ran.Cells[c], !want)
-				got := all[e.name]
-				switch {
-				case len(got) == 0:
-					problems = append(problems, fmt.Sprintf("%s %s: cell %d showed no check of %q", r.notebook, variant, c+1, e.name))
-				case slices.Contains(got, !want):
-					problems = append(problems, fmt.Sprintf("%s: cell %d, the check of %q %s: %s",
-						r.notebook, c+1, e.name, say, strings.Join(texts, "; ")))
+		runs = append(runs, &run{name: name, steps: steps})
+	}
+	start := nbrun.StartProcess(bin)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	began := time.Now()
+	// The longest runs go first, so that the last to end is a short one.
+	next := make(chan *run, len(runs))
+	for _, r := range slices.SortedStableFunc(slices.Values(runs), func(a, b *run) int { return cmp.Compare(len(b.steps), len(a.steps)) }) {
+		next <- r
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range jobs {
+		wg.Go(func() {
+			for r := range next {
+				k, err := start(ctx, workDir)
+				if err != nil {
+					r.problems = []string{fmt.Sprintf("%s: starting a kernel: %v", r.name, err)}
+					continue
+				}
+				r.problems, r.cells = runSteps(ctx, k, r.name, nbs[r.name], r.steps)
+				if err := k.Close(); err != nil {
+					r.problems = append(r.problems, fmt.Sprintf("%s: shutting the kernel down: %v", r.name, err))
 				}
 			}
-		}
+		})
 	}
+	wg.Wait()
+	took := time.Since(began)
 	cells := 0
-	for _, r := range sum.Results {
-		cells += r.Cells
+	for _, r := range runs {
+		problems = append(problems, r.problems...)
+		cells += r.cells
 	}
-	t.Logf("%d runs of %d notebooks, %d cells executed, %d at a time", len(runs), len(runs)/2, cells, jobs)
-	return problems, sum.Elapsed
+	t.Logf("%d notebooks, %d cells executed, %d at a time", len(runs), cells, jobs)
+	return problems, took
 }
 
 // buildKernel builds gokernel from this repository, or skips the test.
@@ -454,6 +506,7 @@ func buildKernel(t *testing.T) string {
 // code (each must say "not yet") and its reference solutions (each must
 // pass), in the real kernel.
 func TestExercisesCheck(t *testing.T) {
+	t.Parallel()
 	bin := buildKernel(t)
 	wd, err := os.Getwd()
 	if err != nil {
@@ -463,7 +516,7 @@ func TestExercisesCheck(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	t.Logf("ran the checks of the course twice in %v", took.Round(time.Second))
+	t.Logf("ran the checks of the course in %v", took.Round(time.Second))
 }
 
 // fixture is a notebook for the tests of the exercise checks, built from
@@ -569,6 +622,7 @@ func TestExerciseProblems(t *testing.T) {
 // real kernel: one whose exercise is right, one that starts solved, one
 // whose reference solution is wrong.
 func TestExercisesCheckFixtures(t *testing.T) {
+	t.Parallel()
 	bin := buildKernel(t)
 	nbs := map[string]*notebook.Notebook{
 		// Cells that declare nothing the checks use do not run, nor does
@@ -594,9 +648,9 @@ func TestExercisesCheckFixtures(t *testing.T) {
 	problems, took := runExercises(t, bin, t.TempDir(), nbs, solutions)
 	want := []string{
 		`02-starts-solved.ipynb: cell 2, the check of "ex1-double" passes on the starting code`,
+		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution: ✘ ex1-double: not yet (got 22). Hint: multiply by two`,
 		`04-start-fails.ipynb as committed: cell 1 failed: CompileError: `,
 		`05-check-shows-none.ipynb as committed: cell 2 showed no check of "ex1-double"`,
-		`03-wrong-solution.ipynb: cell 2, the check of "ex1-double" does not pass on the reference solution: ✘ ex1-double: not yet (got 22). Hint: multiply by two`,
 		`05-check-shows-none.ipynb with the reference solutions: cell 2 showed no check of "ex1-double"`,
 	}
 	if len(problems) != len(want) {
@@ -607,7 +661,7 @@ func TestExercisesCheckFixtures(t *testing.T) {
 			t.Errorf("problem %d = %q, want it to contain %q", i+1, problems[i], w)
 		}
 	}
-	t.Logf("ran %d fixture notebooks twice in %v", len(nbs), took.Round(time.Millisecond))
+	t.Logf("ran the checks of %d fixture notebooks in %v", len(nbs), took.Round(time.Millisecond))
 }
 
 func TestNeededCells(t *testing.T) {

@@ -348,21 +348,29 @@ func (c *Client) KernelInfo(ctx context.Context) (*jupyter.Message, error) {
 
 // WaitReady waits until the kernel answers a kernel_info_request and an
 // iopub message has arrived, which shows that the iopub subscription has
-// reached the kernel; until then, outputs may be lost. It retries every
-// second, like jupyter_client's wait_for_ready.
+// reached the kernel; until then, outputs may be lost. A request waits up
+// to a second for its reply, like jupyter_client's wait_for_ready. The
+// iopub messages of a request sent before the subscription reached the
+// kernel are lost, so after a reply without them it asks again soon:
+// after 50 ms, then twice as long each time, up to a second.
 func (c *Client) WaitReady(ctx context.Context) error {
+	again := 50 * time.Millisecond
 	for {
 		attempt, cancel := context.WithTimeout(ctx, time.Second)
 		_, err := c.KernelInfo(attempt)
+		cancel()
 		if err == nil {
+			t := time.NewTimer(again)
 			select {
 			case <-c.seen:
-				cancel()
+				t.Stop()
 				return nil
-			case <-attempt.Done():
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
 			}
+			again = min(2*again, time.Second)
 		}
-		cancel()
 		if ctx.Err() != nil {
 			return fmt.Errorf("client: waiting for the kernel to be ready: %w", ctx.Err())
 		}

@@ -178,9 +178,11 @@ func (c *Checker) load(ctx context.Context, paths []string) error {
 	cmd := exec.CommandContext(ctx, c.goCmd, args...)
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), c.env...)
+	inGroup(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	endGroup(cmd)
 	if err != nil {
 		return fmt.Errorf("go list -export: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}

@@ -218,6 +218,7 @@ const debugLine = 11
 // end; then an interrupt while stopped, a frontend that reconnects, and
 // cells that run as usual once no breakpoint is left.
 func TestDebugger(t *testing.T) {
+	t.Parallel()
 	requireDlv(t)
 	k := startKernel(t, "tcp")
 	info := k.request(client.Shell, "kernel_info_request", nil)
@@ -330,6 +331,7 @@ func TestDebugger(t *testing.T) {
 // TestDebuggerShutdownWhileStopped checks that a kernel shut down while a
 // cell is stopped at a breakpoint leaves no dlv or program behind.
 func TestDebuggerShutdownWhileStopped(t *testing.T) {
+	t.Parallel()
 	requireDlv(t)
 	k := startKernel(t, "tcp")
 	s := newDebugSession(t, k, k.c)

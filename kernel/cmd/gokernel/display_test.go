@@ -12,6 +12,7 @@ import (
 )
 
 func TestDisplayMIMETypes(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	// A 1x1 PNG and JPEG, made by the cell itself with the standard library.
 	tests := []struct {
@@ -52,6 +53,7 @@ func keys(m map[string]any) []string {
 }
 
 func TestDisplayUpdateAndClear(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	e := k.exec("h := display.NewHandle()\nh.Show(\"step 1\")\nh.Update(\"step 2\")\ndisplay.Clear(true)\ndisplay.Text(\"after clear\")")
 	want := []string{"display_data", "update_display_data", "clear_output", "display_data"}
@@ -69,6 +71,7 @@ func TestDisplayUpdateAndClear(t *testing.T) {
 }
 
 func TestLastExpressionValues(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	k.exec("type Point struct{ X, Y int }")
 	tests := []struct {
@@ -121,6 +124,7 @@ func TestLastExpressionValues(t *testing.T) {
 }
 
 func TestPrintsAndDisplaysKeepOrder(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	e := k.exec("for i := 0; i < 100; i++ {\n\tif i%2 == 0 {\n\t\tfmt.Println(\"print\", i)\n\t} else {\n\t\tdisplay.Text(fmt.Sprint(\"display \", i))\n\t}\n}")
 	var got []string
@@ -149,6 +153,7 @@ func TestPrintsAndDisplaysKeepOrder(t *testing.T) {
 }
 
 func TestMalformedDisplayData(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	// A frame with the right token but a bad message, written by hand.
 	e := k.exec("tok := os.Getenv(\"GOKERNEL_DISPLAY_TOKEN\")\nfmt.Printf(\"\\x1egokernel:%s {\\\"type\\\":\\\"display_data\\\",\\\"data\\\":{\\\"image/png\\\":\\\"not base64!\\\"}}\\n\", tok)\nfmt.Println(\"still running\")")
@@ -164,6 +169,7 @@ func TestMalformedDisplayData(t *testing.T) {
 }
 
 func TestFloodOfTenMillionLines(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a flood takes a few seconds")
 	}
@@ -236,6 +242,7 @@ func nbconvert(t *testing.T, cells ...string) (map[string]any, error, string) {
 }
 
 func TestNbconvertExecutesNotebook(t *testing.T) {
+	t.Parallel()
 	nb, err, log := nbconvert(t,
 		`fmt.Println("hello from nbconvert")`,
 		"x := 6 * 7\nx",
@@ -269,6 +276,7 @@ func TestNbconvertExecutesNotebook(t *testing.T) {
 }
 
 func TestNbconvertFailsOnError(t *testing.T) {
+	t.Parallel()
 	_, err, log := nbconvert(t, `fmt.Println("fine")`, `panic("this cell fails")`, `fmt.Println("never run")`)
 	if err == nil {
 		t.Fatal("nbconvert succeeded on a notebook whose cell panics")

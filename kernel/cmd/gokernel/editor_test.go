@@ -87,6 +87,7 @@ var editorCompletionTests = []struct {
 }
 
 func TestEditorCompletion(t *testing.T) {
+	t.Parallel()
 	requireGopls(t)
 	k := startKernel(t, "tcp")
 	e := k.exec("func double(n int) int { return 2 * n }\n\ntype vec struct{ X, Y float64 }\n\nfunc (v vec) Len() float64 { return v.X + v.Y }")
@@ -139,6 +140,7 @@ func checkReply(t *testing.T, c map[string]any, want []string, start, cur int) {
 }
 
 func TestEditorCompletionWithoutGopls(t *testing.T) {
+	t.Parallel()
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command")
@@ -168,6 +170,7 @@ func TestEditorCompletionWithoutGopls(t *testing.T) {
 // reply: from gopls when it is ready, else from the type checker, which
 // the kernel warms as it starts.
 func TestFirstCompletionAfterStart(t *testing.T) {
+	t.Parallel()
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command")

@@ -48,6 +48,7 @@ func waitForYaegi(tb testing.TB, exec func(code string) *client.Execution) {
 // TestEngineChoice checks that the router's choice, and %engine's, show
 // in the execute_reply metadata and in %engine.
 func TestEngineChoice(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
 	tests := []struct {
@@ -220,6 +221,7 @@ func outputsText(e *client.Execution) string {
 // tagged nondeterministic are skipped. Set GOKERNEL_COURSE=1 to run it (it
 // compiles every cell of the course).
 func TestCourseEngines(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("GOKERNEL_COURSE") == "" {
 		t.Skip("set GOKERNEL_COURSE=1 to run the course with both engines")
 	}
@@ -290,6 +292,7 @@ func reasonOf(e *client.Execution) string {
 // ename, evalue and cell line; a failing cell's IOPub messages must be
 // busy, execute_input, the cell's own output, one error, idle.
 func TestEveryEndingRunsOnce(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
 	dir := t.TempDir()

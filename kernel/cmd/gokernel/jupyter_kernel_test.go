@@ -24,6 +24,7 @@ const jupyterPython = "/usr/bin/python3"
 // samples of testdata/gokernel_kernel_test.py. It skips when the suite is
 // not installed, unless GOKERNEL_REQUIRE_JUPYTER=1.
 func TestJupyterKernelTest(t *testing.T) {
+	t.Parallel()
 	if err := exec.Command(jupyterPython, "-c", "import jupyter_kernel_test, jupyter_client").Run(); err != nil {
 		if os.Getenv("GOKERNEL_REQUIRE_JUPYTER") == "1" {
 			t.Fatalf("%s cannot import jupyter_kernel_test (Debian: python3-jupyter-kernel-test), and GOKERNEL_REQUIRE_JUPYTER=1 requires it: %v", jupyterPython, err)

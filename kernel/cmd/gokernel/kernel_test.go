@@ -214,6 +214,7 @@ func content(t *testing.T, m *jupyter.Message) map[string]any {
 }
 
 func TestKernelInfo(t *testing.T) {
+	t.Parallel()
 	for _, transport := range []string{"tcp", "ipc"} {
 		t.Run(transport, func(t *testing.T) {
 			k := startKernel(t, transport)
@@ -241,6 +242,7 @@ func TestKernelInfo(t *testing.T) {
 }
 
 func TestExecuteMessageOrder(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	e := k.exec(`fmt.Println("hello")`)
 	var seq []string
@@ -266,6 +268,7 @@ func TestExecuteMessageOrder(t *testing.T) {
 }
 
 func TestExecutionCountAndSilent(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	opts := client.NewExecuteOptions()
 	if e := k.execWith(`fmt.Println(1)`, opts); e.ExecutionCount != 1 {
@@ -290,6 +293,7 @@ func TestExecutionCountAndSilent(t *testing.T) {
 }
 
 func TestCellsPersistDeclarationsNotValues(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	steps := []struct{ code, want string }{
 		{"type Point struct{ X, Y int }\nfunc (p Point) Sum() int { return p.X + p.Y }\nvar counter = 10", ""},
@@ -308,6 +312,7 @@ func TestCellsPersistDeclarationsNotValues(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	tests := []struct {
 		name, code, ename string
@@ -356,6 +361,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestIsComplete(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	tests := []struct{ code, status string }{
 		{`fmt.Println("x")`, "complete"},
@@ -378,6 +384,7 @@ func TestIsComplete(t *testing.T) {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	cells := []string{`fmt.Println("a")`, `fmt.Println("b")`, `40 + 2`}
 	outputs := map[string]any{cells[0]: nil, cells[1]: nil, cells[2]: "42"}
@@ -427,6 +434,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestComms(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	c := k.request(client.Shell, "comm_info_request", map[string]any{})
 	if c["status"] != "ok" {
@@ -464,6 +472,7 @@ func TestComms(t *testing.T) {
 }
 
 func TestInterrupt(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"message", "signal"} {
 		t.Run(mode, func(t *testing.T) {
 			k := startKernel(t, "tcp")
@@ -486,6 +495,7 @@ func TestInterrupt(t *testing.T) {
 }
 
 func TestCellProcessKilled(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	pid := 0
 	wait := k.execUntil("fmt.Println(os.Getpid())\ntime.Sleep(time.Hour)", func(text string) bool {
@@ -503,6 +513,7 @@ func TestCellProcessKilled(t *testing.T) {
 }
 
 func TestShutdownRestart(t *testing.T) {
+	t.Parallel()
 	for _, restart := range []bool{false, true} {
 		t.Run(fmt.Sprint("restart=", restart), func(t *testing.T) {
 			k := startKernel(t, "tcp")
@@ -524,6 +535,7 @@ func TestShutdownRestart(t *testing.T) {
 }
 
 func TestStreamCoalescingAndUTF8(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	e := k.exec("for i := 0; i < 20000; i++ {\n\tfmt.Println(\"line\", i)\n}")
 	var want strings.Builder
@@ -552,6 +564,7 @@ func TestStreamCoalescingAndUTF8(t *testing.T) {
 }
 
 func TestOutputLimitAndInterruptedFlood(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp", "GOKERNEL_OUTPUT_LIMIT=64KiB")
 	wait := k.execUntil("for i := 0; ; i++ {\n\tfmt.Println(\"flood\", i)\n}", outputCut)
 	if err := k.c.Interrupt(context.Background()); err != nil {
@@ -620,6 +633,7 @@ func (k *kernel) execUntil(code string, seen func(text string) bool) (wait func(
 }
 
 func TestStdin(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	code := "var name string\nfmt.Scan(&name)\nfmt.Println(\"hello\", name)"
 	opts := client.NewExecuteOptions()
@@ -635,8 +649,9 @@ func TestStdin(t *testing.T) {
 }
 
 func TestKernelDoesNotGrow(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
-		t.Skip("200 cells take a while")
+		t.Skip("80 cells take a while")
 	}
 	k := startKernel(t, "tcp")
 	state := func() map[string]float64 {
@@ -659,10 +674,12 @@ func TestKernelDoesNotGrow(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		k.exec(fmt.Sprintf("fmt.Println(%d)", i))
 	}
+	// A goroutine or a file left behind by each cell shows as 80 more
+	// after 80 cells, where the check allows 2: as plainly as after 200.
 	before := state()
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 80; i++ {
 		code := fmt.Sprintf("fmt.Println(%d)", i%7) // some new programs, some cached
-		if i%50 == 0 {
+		if i%20 == 0 {
 			code = "panic(\"x\")"
 		}
 		k.exec(code)
@@ -683,6 +700,7 @@ func TestKernelDoesNotGrow(t *testing.T) {
 }
 
 func TestBadMessagesAreDropped(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	bad := []struct {
 		name   string
@@ -733,6 +751,7 @@ func sendRaw(info jupyter.ConnectionInfo, frames [][]byte) error {
 }
 
 func TestRaceDetectorReportNamesCells(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("the race detector needs cgo and a C compiler")
 	}
@@ -757,6 +776,7 @@ func TestRaceDetectorReportNamesCells(t *testing.T) {
 }
 
 func TestShellLines(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	tests := []struct {
 		code, want string
@@ -777,6 +797,7 @@ func TestShellLines(t *testing.T) {
 }
 
 func TestThirdPartyImportOffline(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp", "GOPROXY=off")
 	e := k.exec("import \"example.com/not/fetched\"\nfetched.Do()")
 	tb := strings.Join(e.Traceback, "\n")

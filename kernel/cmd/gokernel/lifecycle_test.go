@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -70,6 +71,7 @@ func processGone(pid int, d time.Duration) bool {
 // shuts down, and when the kernel is killed with SIGKILL. The workspace a
 // killed kernel leaves is removed by the next kernel that starts.
 func TestNothingOutlivesACell(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"return", "interrupt", "shutdown", "kernel SIGKILL"} {
 		t.Run(how, func(t *testing.T) {
 			tmp := t.TempDir()
@@ -140,6 +142,7 @@ func TestNothingOutlivesACell(t *testing.T) {
 // kernel stops its running cell, removes its workspace and exits within
 // two seconds.
 func TestKernelExitsWithItsParent(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"parent killed", "JPY_PARENT_PID ended"} {
 		t.Run(how, func(t *testing.T) {
 			info, err := jupyter.NewConnectionInfo("tcp")
@@ -224,6 +227,57 @@ func TestKernelExitsWithItsParent(t *testing.T) {
 			}
 			if _, err := os.Stat(workspace); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("the kernel left its workspace %s: %v", workspace, err)
+			}
+		})
+	}
+}
+
+// markedProcesses lists the running processes (not zombies) whose
+// environment holds mark, except the telemetry sidecar of gopls, which
+// golang.org/x/telemetry starts in a session of its own on purpose, to
+// outlive gopls.
+func markedProcesses(mark string) []string {
+	var found []string
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
+		if err != nil || !slices.Contains(strings.Split(string(env), "\x00"), mark) ||
+			slices.Contains(strings.Split(string(env), "\x00"), "GO_TELEMETRY_CHILD=1") {
+			continue
+		}
+		if stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat")); err == nil {
+			if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i+1:]), " Z") {
+				continue
+			}
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
+		found = append(found, d.Name()+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+	}
+	return found
+}
+
+// TestNothingOutlivesTheKernel: when a kernel shuts down while the go
+// commands it started as it began are still at work (the editor's type
+// checker loading export data, here with an empty build cache, so that
+// they compile the standard library), none of their processes is left
+// running once the kernel has exited.
+func TestNothingOutlivesTheKernel(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Skip("finds the kernel's processes in /proc")
+	}
+	for i := range 3 {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			// Every process the kernel starts inherits its environment.
+			mark := fmt.Sprintf("GOKERNEL_TEST_MARK=%d-%s-%d", os.Getpid(), t.Name(), i)
+			k := startKernel(t, "tcp", mark, "TMPDIR="+t.TempDir(), "GOCACHE="+t.TempDir())
+			time.Sleep(time.Duration(i+1) * 150 * time.Millisecond)
+			k.stop()
+			if left := markedProcesses(mark); len(left) > 0 {
+				t.Errorf("after the kernel exited, processes it started still run:\n%s", strings.Join(left, "\n"))
 			}
 		})
 	}

@@ -23,6 +23,7 @@ import (
 // declares a 1 TiB frame, without any key, loses its connection; the
 // kernel allocates nothing for it and runs the next cell.
 func TestOversizedFrameHeader(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	conn, err := net.Dial("tcp", net.JoinHostPort(k.info.IP, strconv.Itoa(k.info.ShellPort)))
 	if err != nil {
@@ -51,6 +52,7 @@ func TestOversizedFrameHeader(t *testing.T) {
 // TestCellSizeLimit: a cell over GOKERNEL_MAX_CELL is refused with an
 // error that says what to do, and counts as executed; the next runs.
 func TestCellSizeLimit(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp", "GOKERNEL_MAX_CELL=64KiB")
 	big := "// " + strings.Repeat("x", 70<<10) + "\nfmt.Println(\"big\")"
 	e := k.exec(big)
@@ -94,6 +96,7 @@ func BenchmarkLargeCellMemory(b *testing.B) {
 // TestCellsSavedOnWindows: CRLF line endings and a leading byte order mark
 // are accepted, and a raw string loses its carriage returns, as in Go.
 func TestCellsSavedOnWindows(t *testing.T) {
+	t.Parallel()
 	k := startKernel(t, "tcp")
 	tests := []struct{ name, code, want string }{
 		{"CRLF raw string", "const s = `a\r\nb`\r\nfmt.Printf(\"%q\\n\", s)\r\n", "\"a\\nb\"\n"},

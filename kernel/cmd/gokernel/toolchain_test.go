@@ -24,6 +24,7 @@ func toolchainAvailable(name string) bool {
 // a kernel built with an older Go than the one it finds says so once and
 // keeps running cells.
 func TestKernelFollowsGOTOOLCHAIN(t *testing.T) {
+	t.Parallel()
 	for _, goVersion := range []string{"go1.26.8", "go1.27.3"} {
 		t.Run(goVersion, func(t *testing.T) {
 			if !toolchainAvailable(goVersion) {

@@ -1,0 +1,69 @@
+package typecheck
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// groupGone is how long endGroup waits for the processes of a group it
+// killed to end.
+const groupGone = 2 * time.Second
+
+// inGroup makes cmd start in a process group of its own which, when the
+// command's context ends, is killed whole: the go command's compile and
+// asm children with it. Killed alone, the go command would leave them
+// running, writing into TMPDIR after the kernel that started them has
+// exited. Call endGroup after cmd.Wait.
+func inGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// endGroup kills what is left of the process group of cmd, started with
+// inGroup and waited for, and waits until no process of it runs. After a
+// go command that exited by itself, nothing is left.
+func endGroup(cmd *exec.Cmd) {
+	if cmd.Process == nil {
+		return
+	}
+	pgid := cmd.Process.Pid
+	for deadline := time.Now().Add(groupGone); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		err := syscall.Kill(-pgid, syscall.SIGKILL)
+		if errors.Is(err, syscall.ESRCH) || err == nil && !groupRuns(pgid) {
+			return
+		}
+	}
+}
+
+// groupRuns reports whether a process of group pgid runs, that is, is
+// not a zombie waiting for its new parent to reap it. Where /proc cannot
+// tell, it reports true.
+func groupRuns(pgid int) bool {
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		return true
+	}
+	for _, d := range dirs {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" && f[0] != "X" {
+			return true
+		}
+	}
+	return false
+}
