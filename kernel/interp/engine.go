@@ -6,7 +6,6 @@ import (
 	"embed"
 	"encoding/binary"
 	"encoding/hex"
-
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"asyncgo/kernel/procgroup"
 	"asyncgo/kernel/runner"
 	"asyncgo/kernel/typecheck"
 )
@@ -200,7 +200,10 @@ func (e *Engine) build(ctx context.Context) (string, error) {
 	// BuildEnv sets CGO_ENABLED=0: a worker without cgo has the runtime's
 	// deadlock detector.
 	cmd.Env = runner.BuildEnv(nil, nil)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	procgroup.Set(cmd)
+	out, err := cmd.CombinedOutput()
+	procgroup.End(cmd)
+	if err != nil {
 		os.Remove(tmp)
 		return "", fmt.Errorf("build the yaegi worker: %v\n%s", err, out)
 	}

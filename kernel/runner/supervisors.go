@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"asyncgo/kernel/procgroup"
 )
 
 // superviseSource is package supervise and the small supervisor's main
@@ -212,7 +214,10 @@ func buildSupervisor(ctx context.Context, goCmd, bin string) error {
 	cmd.Dir = dir
 	// BuildEnv: CGO_ENABLED=0, GOTOOLCHAIN=local, no go.work.
 	cmd.Env = BuildEnv(nil, nil)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	procgroup.Set(cmd)
+	out, err := cmd.CombinedOutput()
+	procgroup.End(cmd)
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("build the cell supervisor: %v\n%s", err, out)
 	}

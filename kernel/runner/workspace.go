@@ -38,6 +38,7 @@ import (
 	"sync"
 
 	"asyncgo/helpers"
+	"asyncgo/kernel/procgroup"
 )
 
 // Options configure a Workspace. The zero value is ready to use.
@@ -344,7 +345,9 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 	cmd := exec.CommandContext(ctx, w.Go(), args...)
 	cmd.Dir = pkgDir
 	cmd.Env = BuildEnv(b.Env, b.Flags)
+	procgroup.Set(cmd) // an interrupted build leaves no compile running
 	out, err := cmd.CombinedOutput()
+	procgroup.End(cmd)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()

@@ -24,6 +24,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"asyncgo/kernel/procgroup"
 )
 
 // Checker type-checks programs of one cell workspace. It is safe for
@@ -178,11 +180,11 @@ func (c *Checker) load(ctx context.Context, paths []string) error {
 	cmd := exec.CommandContext(ctx, c.goCmd, args...)
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), c.env...)
-	inGroup(cmd)
+	procgroup.Set(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	endGroup(cmd)
+	procgroup.End(cmd)
 	if err != nil {
 		return fmt.Errorf("go list -export: %v: %s", err, strings.TrimSpace(stderr.String()))
 	}

@@ -1,4 +1,11 @@
-package typecheck
+// Package procgroup runs commands in a process group of their own, so that
+// ending a command ends what it started too: the go command's compile,
+// asm and link children, a shell's pipeline. Killed alone, the go command
+// leaves its children running, writing into TMPDIR after the kernel that
+// started them has exited.
+//
+// It works on systems with process groups (Linux, macOS and the BSDs).
+package procgroup
 
 import (
 	"errors"
@@ -10,26 +17,24 @@ import (
 	"time"
 )
 
-// groupGone is how long endGroup waits for the processes of a group it
+// groupGone is how long End waits for the processes of a group it
 // killed to end.
 const groupGone = 2 * time.Second
 
-// inGroup makes cmd start in a process group of its own which, when the
-// command's context ends, is killed whole: the go command's compile and
-// asm children with it. Killed alone, the go command would leave them
-// running, writing into TMPDIR after the kernel that started them has
-// exited. Call endGroup after cmd.Wait.
-func inGroup(cmd *exec.Cmd) {
+// Set makes cmd, not started yet, start in a process group of its own
+// which, when the command's context ends, is killed whole. Call End after
+// cmd.Wait (or Run, Output, CombinedOutput) returns.
+func Set(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
 
-// endGroup kills what is left of the process group of cmd, started with
-// inGroup and waited for, and waits until no process of it runs. After a
-// go command that exited by itself, nothing is left.
-func endGroup(cmd *exec.Cmd) {
+// End kills what is left of the process group of cmd, started after Set
+// and waited for, and waits until no process of it runs. After a go
+// command that exited by itself, nothing is left.
+func End(cmd *exec.Cmd) {
 	if cmd.Process == nil {
 		return
 	}
