@@ -28,6 +28,7 @@ func Classes() []Class {
 		{"loopvar-capture", "a variable of a loop iteration captured where a copy per iteration would not behave as Go's: by a function literal that is stored, handed to a library or deferred rather than called in place or by a go statement (yaegi gives it the last iteration's variables, even those declared in the body), or in a three-clause loop that captures it in its header or changes it or takes its address in its body: yaegi shares one variable across iterations (Go 1.21 semantics), so it prints 3 3 3 where Go prints 0 1 2", whenRun(findLoopVarCapture)},
 		{"defer-args", "a deferred call whose arguments may change before the function returns: yaegi evaluates them when the call runs, not at the defer statement", whenRun(findDeferArgs)},
 		{"multi-assign-composite", "an assignment of several values one of which is a composite literal, such as x, seen := 0, map[byte]int{}: in a loop, yaegi does not assign the other values again", whenRun(findMultiAssignComposite)},
+		{"multi-assign-call", "an assignment of several values one of which calls a function, such as gap, last = max(gap, s.Start-last), s.End: where another value reads a field of a value of a compiled package's type, yaegi does not assign it as Go does (in a loop over a timeline's spans it kept last at zero)", whenRun(findMultiAssignCall)},
 		{"labeled-branch", "a labeled break, continue or goto: yaegi hangs on a labeled break or continue out of a select in a for loop", whenRun(findLabeledBranch)},
 		{"range-over-int", "range over an integer that Rewrite cannot turn into a three-clause loop (the iteration variable is not a plain variable, or its type has no name the program can write at the loop): yaegi crashes on range over an integer", whenRun(findRange(rangeInt))},
 		{"range-over-func", "range over a function (iterators): yaegi crashes", whenRun(findRange(rangeFunc))},
@@ -643,5 +644,30 @@ func findMultiAssignComposite(p *program) token.Pos {
 			}
 		}
 		return false
+	})
+}
+
+// findMultiAssignCall finds an assignment of two or more values one of
+// which contains a function call (conversions do not count). The defect
+// was seen with a field of a value of a compiled package's type beside
+// the call; every such assignment is kept from yaegi, since which other
+// shapes it reaches is not known.
+func findMultiAssignCall(p *program) token.Pos {
+	return p.inspect(func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Rhs) < 2 {
+			return false
+		}
+		call := false
+		for _, r := range as.Rhs {
+			ast.Inspect(r, func(n ast.Node) bool {
+				c, ok := n.(*ast.CallExpr)
+				if ok && !p.info.Types[c.Fun].IsType() {
+					call = true
+				}
+				return !call
+			})
+		}
+		return call
 	})
 }
