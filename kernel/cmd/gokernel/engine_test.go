@@ -37,7 +37,10 @@ func quiet() client.ExecuteOptions {
 func waitForYaegi(tb testing.TB, exec func(code string) *client.Execution) {
 	tb.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
-	for engineOf(exec(`fmt.Print("")`)) != "yaegi" {
+	// A new source each time: a program compiled before runs from its
+	// binary, on any engine, so asking again with the same cell would
+	// never see yaegi once the first try was compiled.
+	for try := 0; engineOf(exec(fmt.Sprintf("fmt.Print(\"\")\n_ = %d", try))) != "yaegi"; try++ {
 		if time.Now().After(deadline) {
 			tb.Fatal("the yaegi worker was not ready after 5 minutes")
 		}
