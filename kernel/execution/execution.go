@@ -185,7 +185,7 @@ func New(cfg Config) (*Executor, error) {
 		sources:  map[string]string{},
 		names:    newNames(),
 		checkers: map[string]*typecheck.Checker{},
-		spares:   runner.NewSpares(nil),
+		spares:   runner.NewSpares(nil, 1),
 	}
 	x.engines.fast = interp.NewEngine(ws, "")
 	// The first cell finds its processes started, as later cells do.

@@ -27,6 +27,13 @@ import (
 //go:embed worker/*.go worker/symbols/*.go
 var workerSource embed.FS
 
+// spareWorkers is how many workers the engine keeps started ahead. One
+// is enough for cells run one by one, with time to read each; with two,
+// cells sent back to back (Run All) still find one ready most of the
+// time, as the next starts while they run. Each idle worker holds about
+// 19 MiB.
+const spareWorkers = 2
+
 // workerPath is where the worker's source goes in the workspace module.
 const workerPath = "kernel/interp/worker"
 
@@ -43,8 +50,8 @@ type Engine struct {
 	// Close stops that build and waits for it.
 	bg runner.BackgroundBuild
 
-	// spares keeps a worker started ahead of the next program, its
-	// interpreter set up (see Prepare).
+	// spares keeps workers started ahead of the next programs, their
+	// interpreters set up (see Prepare).
 	spares *runner.Spares
 }
 
@@ -60,7 +67,7 @@ func NewEngine(ws *runner.Workspace, cacheDir string) *Engine {
 		}
 	}
 	e := &Engine{ws: ws, cacheDir: cacheDir}
-	e.spares = runner.NewSpares(e.built)
+	e.spares = runner.NewSpares(e.built, spareWorkers)
 	return e
 }
 

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -131,32 +132,48 @@ func (s *Spare) Close() error {
 	return nil
 }
 
-// Spares keeps one spare ready for the next program of an engine: Prepare
-// starts it in the background after a cell, Take hands it to the next.
-// Its methods are safe for concurrent use; Close ends the spare it holds
-// and the start in progress.
+// Spares keeps spares ready for the next programs of an engine: Prepare
+// starts them in the background after a cell, Take hands the oldest to
+// the next. Keeping more than one lets cells that come faster than a
+// spare starts (Run All) still find one ready: the spares start side by
+// side, while the cells run. Its methods are safe for concurrent use;
+// Close ends the spares it holds and the starts in progress.
 type Spares struct {
 	// program returns the program spares run already and whether there
 	// is one to start; nil means spares are supervisors that wait for
 	// their program.
 	program func() (string, bool)
+	size    int // how many spares Prepare keeps once one was taken
 
-	mu       sync.Mutex
-	spare    *Spare
-	starting chan struct{} // closed when the start in progress ends
-	closed   bool
+	mu        sync.Mutex
+	kept      []*Spare      // oldest first
+	preparing chan struct{} // closed when the Prepare in progress ends
+	changed   chan struct{} // closed, and replaced, when kept grows or preparing ends
+	closed    bool
+	taken     bool // Take handed out a spare
 }
 
-// NewSpares returns Spares whose spares run the program that program
-// returns (see StartSpare), asked for as each is started, or none while
-// it returns false. With program nil, spares wait for their program.
-func NewSpares(program func() (string, bool)) *Spares {
-	return &Spares{program: program}
+// NewSpares returns Spares that keep size spares (at least one; until
+// Take first hands one out, only one, so a kernel whose cells never use
+// the engine, and a kernel starting, do not pay for more) running
+// the program that program returns (see StartSpare), asked for as each is
+// started, or none while it returns false. With program nil, spares wait
+// for their program.
+func NewSpares(program func() (string, bool), size int) *Spares {
+	return &Spares{program: program, size: max(size, 1), changed: make(chan struct{})}
 }
 
-// Prepare starts a spare for opts (its Supervisor, Dir and Env) in the
-// background, unless the one kept suits them already; one that does not
-// is closed. It does nothing when opts has no supervisor.
+// notify wakes the Takes waiting for a spare; s.mu must be held.
+func (s *Spares) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Prepare starts spares for opts (their Supervisor, Dir and Env) in the
+// background until it keeps as many as it was made for (see NewSpares);
+// spares kept that
+// do not suit opts are closed. It does nothing when opts has no
+// supervisor, or while an earlier Prepare is still starting spares.
 func (s *Spares) Prepare(opts RunOptions) {
 	if opts.Supervisor == "" {
 		return
@@ -164,72 +181,98 @@ func (s *Spares) Prepare(opts RunOptions) {
 	opts = RunOptions{Supervisor: opts.Supervisor, Dir: opts.Dir, Env: append([]string(nil), opts.Env...)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.starting != nil {
+	if s.closed || s.preparing != nil {
 		return
 	}
-	old := s.spare
-	s.spare = nil
 	done := make(chan struct{})
-	s.starting = done
+	s.preparing = done
 	go func() {
 		defer close(done)
 		program, ok := "", true
 		if s.program != nil {
 			program, ok = s.program()
 		}
-		var spare *Spare
-		if old != nil && ok && old.matches(program, opts) {
-			spare, old = old, nil
-		}
-		if old != nil {
-			old.Close()
-		}
-		if spare == nil && ok {
-			// A spare that cannot start is no loss: Start starts the
-			// program itself, and reports what fails.
-			spare, _ = StartSpare(program, opts)
-		}
+		// Spares started for other options are of no use any more.
 		s.mu.Lock()
-		s.starting = nil
-		if !s.closed && spare != nil {
-			s.spare, spare = spare, nil
+		var stale []*Spare
+		kept := s.kept[:0]
+		for _, sp := range s.kept {
+			if ok && sp.matches(program, opts) {
+				kept = append(kept, sp)
+			} else {
+				stale = append(stale, sp)
+			}
+		}
+		s.kept = kept
+		need := 1 - len(kept)
+		if s.taken {
+			need = s.size - len(kept)
 		}
 		s.mu.Unlock()
-		if spare != nil {
-			spare.Close()
+		for _, sp := range stale {
+			sp.Close()
 		}
+		// As many as are missing now: those Take hands out meanwhile are
+		// the next Prepare's to replace.
+		for ; ok && need > 0; need-- {
+			// A spare that cannot start is no loss: Start starts the
+			// program itself, and reports what fails.
+			spare, err := StartSpare(program, opts)
+			if err != nil {
+				break
+			}
+			s.mu.Lock()
+			if s.closed {
+				s.mu.Unlock()
+				spare.Close()
+				break
+			}
+			s.kept = append(s.kept, spare)
+			s.notify()
+			s.mu.Unlock()
+		}
+		s.mu.Lock()
+		s.preparing = nil
+		s.notify()
+		s.mu.Unlock()
 	}()
 }
 
-// Take returns the spare kept, after waiting for one being started, or
-// nil; the caller owns it.
+// Take returns the oldest spare kept (the one most likely ready), after
+// waiting for one being started, or nil; the caller owns it.
 func (s *Spares) Take() *Spare {
 	s.mu.Lock()
-	starting := s.starting
-	s.mu.Unlock()
-	if starting != nil {
-		<-starting
-	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	spare := s.spare
-	s.spare = nil
-	return spare
+	for {
+		if len(s.kept) > 0 {
+			spare := s.kept[0]
+			s.kept = slices.Delete(s.kept, 0, 1)
+			s.taken = true
+			return spare
+		}
+		if s.preparing == nil {
+			return nil
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		<-changed
+		s.mu.Lock()
+	}
 }
 
-// Close ends the spare kept and one being started, and waits for their
+// Close ends the spares kept and those being started, and waits for their
 // processes to end; Prepare starts no more after it.
 func (s *Spares) Close() error {
 	s.mu.Lock()
 	s.closed = true
-	starting, spare := s.starting, s.spare
-	s.spare = nil
+	preparing, kept := s.preparing, s.kept
+	s.kept = nil
 	s.mu.Unlock()
-	if starting != nil {
-		<-starting // it closes what it started, seeing closed
+	if preparing != nil {
+		<-preparing // it closes what it starts, seeing closed
 	}
-	if spare != nil {
-		spare.Close()
+	for _, sp := range kept {
+		sp.Close()
 	}
 	return nil
 }

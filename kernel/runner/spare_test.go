@@ -157,7 +157,7 @@ func TestSpare(t *testing.T) {
 // Close, no spare runs and Take has none.
 func TestSpares(t *testing.T) {
 	before := children(t)
-	s := runner.NewSpares(nil)
+	s := runner.NewSpares(nil, 1)
 	opts := runner.RunOptions{Supervisor: smallSupervisor(t)}
 	s.Prepare(opts)
 	spare := s.Take()
@@ -174,6 +174,49 @@ func TestSpares(t *testing.T) {
 		t.Error("Take after Close gave a spare")
 	}
 	s.Prepare(opts)
+	for pid := range children(t) {
+		if !before[pid] {
+			t.Errorf("process %d is still running after Close", pid)
+		}
+	}
+}
+
+// TestSparesKeepsSeveral: Spares made to keep two starts one until a
+// spare was taken; then it hands out two distinct spares after one
+// Prepare, then none until the next
+// Prepare, which starts two again; Close ends them all.
+func TestSparesKeepsSeveral(t *testing.T) {
+	before := children(t)
+	s := runner.NewSpares(nil, 2)
+	opts := runner.RunOptions{Supervisor: smallSupervisor(t)}
+	s.Prepare(opts)
+	first := s.Take()
+	if first == nil {
+		t.Fatal("Take after Prepare gave no spare")
+	}
+	if again := s.Take(); again != nil {
+		t.Error("before any Take, Prepare started two spares, want one")
+		again.Close()
+	}
+	first.Close()
+	for round := range 2 {
+		s.Prepare(opts)
+		a, b := s.Take(), s.Take()
+		if a == nil || b == nil {
+			t.Fatalf("round %d: Take after Prepare gave %v and %v, want two spares", round, a, b)
+		}
+		if a.Pid() == b.Pid() {
+			t.Errorf("round %d: Take gave spare %d twice", round, a.Pid())
+		}
+		if c := s.Take(); c != nil {
+			t.Errorf("round %d: a third Take gave spare %d, want none", round, c.Pid())
+			c.Close()
+		}
+		a.Close()
+		b.Close()
+	}
+	s.Prepare(opts)
+	s.Close()
 	for pid := range children(t) {
 		if !before[pid] {
 			t.Errorf("process %d is still running after Close", pid)
