@@ -26,8 +26,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"go/constant"
+	"go/parser"
+	"go/token"
 	"io"
 	"log"
+	"math/bits"
 	"os"
 	"reflect"
 	"regexp"
@@ -40,6 +44,7 @@ import (
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/generic"
 
 	"asyncgo/kernel/interp/worker/symbols"
 )
@@ -89,12 +94,53 @@ func newInterpreter(trace *quietPanicTrace) (*interp.Interpreter, error) {
 		Stderr:       trace,
 		Unrestricted: true,
 	})
-	for _, table := range []interp.Exports{stdlib.Symbols, symbols.Symbols, hostSymbols(trace)} {
+	for _, table := range []interp.Exports{standardLibrary(), symbols.Symbols, hostSymbols(trace)} {
 		if err := i.Use(table); err != nil {
 			return nil, err
 		}
 	}
 	return i, nil
+}
+
+// standardLibrary returns yaegi's symbol tables of the standard library,
+// with fmt's under the key "fmt//fmt" instead of "fmt/fmt" (the same
+// package: Use takes the path from the key with path.Dir). Given the key
+// "fmt/fmt", Use also compiles the source of the generic packages cmp,
+// maps and slices, a quarter of the worker's start, which the worker
+// leaves for the programs that import them (see useGenericSource); and it
+// replaces fmt's printing and scanning functions, flag.CommandLine and
+// os's standard files with copies bound to the interpreter's streams,
+// which here are the process's own: the real ones behave as in a compiled
+// program.
+func standardLibrary() interp.Exports {
+	t := make(interp.Exports, len(stdlib.Symbols))
+	for k, v := range stdlib.Symbols {
+		t[k] = v
+	}
+	t["fmt//fmt"] = t["fmt/fmt"]
+	delete(t, "fmt/fmt")
+	return t
+}
+
+// useGenericSource compiles yaegi's source of the generic functions of
+// cmp, maps and slices when src imports one of them.
+func useGenericSource(i *interp.Interpreter, src []byte) error {
+	f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly)
+	if err != nil {
+		return nil // compiling the program reports it
+	}
+	for _, im := range f.Imports {
+		switch im.Path.Value {
+		case `"cmp"`, `"maps"`, `"slices"`:
+			for _, s := range generic.Sources {
+				if _, err := compile(i, []byte(s)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // readArgs reads the arguments a spare gets (see the package comment)
@@ -117,7 +163,11 @@ func readArgs(r io.Reader) ([]string, error) {
 // run interprets src, the program in the file program, and returns the
 // exit status.
 func run(i *interp.Interpreter, trace *quietPanicTrace, src []byte, program string) int {
-	prog, err := compile(i, src)
+	err := useGenericSource(i, src)
+	var prog *interp.Program
+	if err == nil {
+		prog, err = compile(i, src)
+	}
 	if err != nil {
 		// The kernel type-checks programs before sending them here, so a
 		// failure to compile means yaegi does not support the program:
@@ -192,6 +242,9 @@ func hostSymbols(trace *quietPanicTrace) interp.Exports {
 		// os.Args is the worker's own, which main sets to the program's
 		// arguments once it has them (a spare gets them late).
 		"os/os": {"Exit": reflect.ValueOf(os.Exit), "Args": reflect.ValueOf(&os.Args).Elem()},
+		// The size of this machine's uint, not of the one yaegi's tables
+		// were made on.
+		"math/bits/bits": {"UintSize": reflect.ValueOf(constant.MakeInt64(bits.UintSize))},
 		"log/log": {
 			"Fatal": reflect.ValueOf(log.Fatal), "Fatalf": reflect.ValueOf(log.Fatalf), "Fatalln": reflect.ValueOf(log.Fatalln),
 			"Flags": reflect.ValueOf(log.Flags), "Output": reflect.ValueOf(log.Output),
