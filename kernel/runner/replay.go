@@ -13,7 +13,6 @@ import (
 	"go/token"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,22 +22,20 @@ import (
 )
 
 // A plan is how the go command built a cell program: its compile and link
-// commands and their import configurations, recorded from go build -x.
+// commands and the link's import configuration, recorded from go build -x.
 // A later program with the same build inputs except its main.go is built
 // by running them again with the new main.go (a replay), which skips the
 // go command's package loading and cache checks.
 //
-// The strings of a plan hold the recorded build's package directory
-// (pkgDir), the import path of its main package (importPath) and its
-// scratch directory ($WORK/b001, scratch); a replay puts its own in their
-// place.
+// The strings of a plan hold placeholders for what differs between two
+// builds: the package directory (pkgDirVar), the import path of the main
+// package (importPathVar) and the scratch directory, $WORK/b001 of the go
+// command (scratchVar).
 type plan struct {
-	pkgDir, importPath, scratch string
-
 	compile, link cmdLine
-	// importcfg and importcfgLink are the contents of the compile's and
-	// the link's import configurations.
-	importcfg, importcfgLink string
+	// importcfgLink is the link's import configuration. The compile's
+	// holds its packagefile lines, but main's.
+	importcfgLink string
 	// env is the go command's environment (go env), which it gives the
 	// tools it runs.
 	env []string
@@ -48,11 +45,28 @@ type plan struct {
 	local string
 }
 
+// Placeholders in a plan's strings.
+const (
+	pkgDirVar     = "\x00pkgdir\x00"
+	importPathVar = "\x00importpath\x00"
+	scratchVar    = "\x00scratch\x00"
+)
+
 // cmdLine is one tool invocation of a plan.
 type cmdLine struct {
 	env  []string // NAME=value assignments before the command
 	tool string
 	args []string
+}
+
+// replace returns c with r applied to its arguments.
+func (c cmdLine) replace(r *strings.Replacer) cmdLine {
+	args := make([]string, len(c.args))
+	for i, a := range c.args {
+		args[i] = r.Replace(a)
+	}
+	c.args = args
+	return c
 }
 
 // BuildStats count how a workspace's builds were made.
@@ -73,34 +87,36 @@ func (w *Workspace) Stats() BuildStats {
 	return w.stats
 }
 
-// replayable reports whether a build may be replayed, and returns the key
-// of its plan: only plain builds (no extra flags, no cgo, no //go:
-// directives such as go:embed or go:build) whose imports parse.
-func (w *Workspace) replayable(b Build, env []string) (string, bool) {
+// replayable reports whether a build may be replayed, and returns the
+// keys of its plan: base, of everything but the program's imports (the
+// compile command depends on nothing else), and key, of everything. Only
+// plain builds are replayed: no extra flags, no cgo, no //go: directives
+// (such as go:embed or go:build), imports that parse.
+func (w *Workspace) replayable(b Build, env []string) (base, key string, ok bool) {
 	if len(b.Flags) > 0 || bytes.Contains(b.Source, []byte("//go:")) {
-		return "", false
+		return "", "", false
 	}
 	for _, e := range b.Env {
 		if strings.HasPrefix(e, "CGO_") {
-			return "", false
+			return "", "", false
 		}
 	}
 	f, err := parser.ParseFile(token.NewFileSet(), "main.go", b.Source, parser.ImportsOnly)
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	var imports []string
 	for _, im := range f.Imports {
 		p, err := strconv.Unquote(im.Path.Value)
 		if err != nil || p == "C" {
-			return "", false
+			return "", "", false
 		}
 		imports = append(imports, p)
 	}
 	slices.Sort(imports)
 	imports = slices.Compact(imports)
 	h := sha256.New()
-	for _, list := range [][]string{imports, env, {w.Toolchain().Version}} {
+	for _, list := range [][]string{env, {w.Toolchain().Version}} {
 		for _, s := range list {
 			h.Write([]byte(s))
 			h.Write([]byte{0})
@@ -110,38 +126,41 @@ func (w *Workspace) replayable(b Build, env []string) (string, bool) {
 	for _, name := range []string{"go.mod", "go.sum"} {
 		data, err := os.ReadFile(filepath.Join(w.dir, name))
 		if err != nil {
-			return "", false
+			return "", "", false
 		}
 		h.Write(data)
 		h.Write([]byte{1})
 	}
-	return hex.EncodeToString(h.Sum(nil)), true
+	base = hex.EncodeToString(h.Sum(nil))
+	h.Reset()
+	h.Write([]byte(base))
+	for _, s := range imports {
+		h.Write([]byte{0})
+		h.Write([]byte(s))
+	}
+	return base, hex.EncodeToString(h.Sum(nil)), true
 }
 
 // replay builds the program in pkgDir (its main.go written) into bin
 // with plan p. An error means the caller should run the go command.
 func (w *Workspace) replay(ctx context.Context, p *plan, pkgDir, bin string, env []string) error {
-	if fp, err := w.fingerprint(p.importcfgLink, p.importPath); err != nil || fp != p.local {
+	if fp, err := w.fingerprint(p.importcfgLink); err != nil || fp != p.local {
 		return errors.New("workspace packages changed")
 	}
 	scratch := filepath.Join(pkgDir, "_work")
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return err
 	}
-	importPath := path.Join(path.Dir(p.importPath), filepath.Base(pkgDir))
-	r := strings.NewReplacer(p.pkgDir, pkgDir, p.scratch, scratch, p.importPath, importPath)
-	for name, text := range map[string]string{"importcfg": p.importcfg, "importcfg.link": p.importcfgLink} {
-		if err := os.WriteFile(filepath.Join(scratch, name), []byte(r.Replace(text)), 0o644); err != nil {
+	r := strings.NewReplacer(pkgDirVar, pkgDir, scratchVar, scratch, importPathVar, w.importPath(pkgDir))
+	link := r.Replace(p.importcfgLink)
+	for name, text := range map[string]string{"importcfg": compileImportcfg(link, scratch), "importcfg.link": link} {
+		if err := os.WriteFile(filepath.Join(scratch, name), []byte(text), 0o644); err != nil {
 			return err
 		}
 	}
 	env = append(append(slices.Clone(env), p.env...), "PWD="+pkgDir)
-	for _, c := range []cmdLine{p.compile, p.link} {
-		args := make([]string, len(c.args))
-		for i, a := range c.args {
-			args[i] = r.Replace(a)
-		}
-		cmd := exec.CommandContext(ctx, c.tool, args...)
+	for _, c := range []cmdLine{p.compile.replace(r), p.link.replace(r)} {
+		cmd := exec.CommandContext(ctx, c.tool, c.args...)
 		cmd.Dir = pkgDir
 		cmd.Env = append(slices.Clone(env), c.env...)
 		procgroup.Set(cmd)
@@ -157,11 +176,30 @@ func (w *Workspace) replay(ctx context.Context, p *plan, pkgDir, bin string, env
 	return os.Rename(filepath.Join(scratch, "a.out"), bin)
 }
 
+// importPath returns the import path of the package in pkgDir, a
+// directory of the workspace module asyncgo.
+func (w *Workspace) importPath(pkgDir string) string {
+	return "asyncgo/" + filepath.Base(pkgDir)
+}
+
+// compileImportcfg returns the compile's import configuration for a link's:
+// its packagefile lines but that of main's archive, in scratch.
+func compileImportcfg(link, scratch string) string {
+	var b strings.Builder
+	b.WriteString("# import config\n")
+	for _, l := range strings.Split(link, "\n") {
+		if strings.HasPrefix(l, "packagefile ") && !strings.HasSuffix(l, "="+scratch+"/_pkg_.a") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
 // fingerprint returns a fingerprint of the workspace packages that an
 // import configuration names: the names, sizes and modification times of
-// the files in their directories, except main's (mainPath). Packages of other modules and of the
+// the files in their directories, except main's. Packages of other modules and of the
 // standard library do not change while the kernel runs.
-func (w *Workspace) fingerprint(importcfgLink, mainPath string) (string, error) {
+func (w *Workspace) fingerprint(importcfgLink string) (string, error) {
 	h := sha256.New()
 	sc := bufio.NewScanner(strings.NewReader(importcfgLink))
 	sc.Buffer(nil, 1<<20)
@@ -172,7 +210,7 @@ func (w *Workspace) fingerprint(importcfgLink, mainPath string) (string, error) 
 		}
 		pkg, _, _ = strings.Cut(pkg, "=")
 		rel, ok := strings.CutPrefix(pkg, "asyncgo/")
-		if !ok || pkg == mainPath {
+		if !ok || pkg == importPathVar {
 			continue
 		}
 		dir := filepath.Join(w.dir, filepath.FromSlash(rel))
@@ -191,103 +229,149 @@ func (w *Workspace) fingerprint(importcfgLink, mainPath string) (string, error) 
 	return hex.EncodeToString(h.Sum(nil)), sc.Err()
 }
 
-// recordPlan reads the output of go build -x that built the program in
-// pkgDir, and returns its plan, or nil when it cannot be replayed (for
-// example, a dependency was compiled in this build, so its archive is in
-// the build's temporary directory, now removed).
-func (w *Workspace) recordPlan(ctx context.Context, trace []byte, pkgDir string, env []string) *plan {
-	p := &plan{pkgDir: pkgDir}
-	var work, dir string
-	files := map[string]string{}
-	var compiles, links int
-	lines := strings.Split(string(trace), "\n")
+// trace is what go build -x or -n printed: the files it wrote (here
+// documents), and its commands with the directories they ran in.
+type trace struct {
+	work  string // $WORK, or "" for go build -n
+	files map[string]string
+	cmds  []tracedCmd
+}
+
+type tracedCmd struct {
+	dir string
+	cmdLine
+}
+
+// parseTrace reads the output of go build -x or -n.
+func parseTrace(out []byte) (trace, bool) {
+	t := trace{files: map[string]string{}}
+	var dir string
+	lines := strings.Split(string(out), "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		switch {
 		case strings.HasPrefix(line, "WORK="):
-			work = strings.TrimPrefix(line, "WORK=")
+			t.work = strings.TrimPrefix(line, "WORK=")
 			continue
 		case strings.HasPrefix(line, "cat >"):
 			name, _, ok := strings.Cut(strings.TrimPrefix(line, "cat >"), " << 'EOF'")
 			if !ok {
-				return nil
+				return t, false
 			}
 			var text strings.Builder
 			for i++; i < len(lines) && lines[i] != "EOF"; i++ {
 				text.WriteString(lines[i] + "\n")
 			}
-			files[name] = text.String()
+			if t.work != "" {
+				name = strings.ReplaceAll(name, t.work, "$WORK")
+				t.files[name] = strings.ReplaceAll(text.String(), t.work, "$WORK")
+			} else {
+				t.files[name] = text.String()
+			}
 			continue
 		case strings.HasPrefix(line, "cd "):
 			dir = strings.TrimPrefix(line, "cd ")
 			continue
 		}
-		c, ok := parseCmdLine(line)
-		if !ok || work == "" {
+		if c, ok := parseCmdLine(line); ok {
+			t.cmds = append(t.cmds, tracedCmd{dir, c})
+		}
+	}
+	return t, true
+}
+
+// tool returns the one command of tool (compile, link) that ran in dir
+// (any, if dir is "") with all of the arguments want.
+func (t trace) tool(tool, dir string, want ...string) (cmdLine, bool) {
+	var found []cmdLine
+	for _, c := range t.cmds {
+		if filepath.Base(c.tool) != tool || dir != "" && c.dir != dir {
 			continue
 		}
-		for j := range c.args {
-			c.args[j] = strings.ReplaceAll(c.args[j], "$WORK", work)
-		}
-		switch filepath.Base(c.tool) {
-		case "compile":
-			compiles++
-			if dir != pkgDir {
-				return nil
-			}
-			p.compile = c
-		case "link":
-			links++
-			p.link = c
+		if !slices.ContainsFunc(want, func(a string) bool { return !slices.Contains(c.args, a) }) {
+			found = append(found, c.cmdLine)
 		}
 	}
-	if work == "" || compiles != 1 || links != 1 {
+	if len(found) != 1 {
+		return cmdLine{}, false
+	}
+	return found[0], true
+}
+
+// mainCompile returns the compile command of the main package in pkgDir,
+// with placeholders, from a trace.
+func mainCompile(t trace, pkgDir, importPath string) (cmdLine, bool) {
+	c, ok := t.tool("compile", pkgDir, "-p", "main", "./main.go")
+	if !ok || len(c.args) == 0 || c.args[len(c.args)-1] != "./main.go" {
+		return cmdLine{}, false
+	}
+	c.args, ok = planArgs(c.args, "-buildid", "$WORK/b001/_pkg_.a", "$WORK/b001/importcfg")
+	if !ok || !slices.Contains(c.args, pkgDir+"=>"+importPath+";$WORK/b001=>") {
+		return cmdLine{}, false
+	}
+	return c.replace(strings.NewReplacer(pkgDir, pkgDirVar, "$WORK/b001", scratchVar, importPath, importPathVar)), true
+}
+
+// recordPlan reads the output of go build -x that built the program in
+// pkgDir, and returns its plan, or nil when it cannot be replayed (for
+// example, a dependency was compiled in this build, so its archive is in
+// the build's temporary directory, now removed). The compile command
+// comes from the trace, else from compiles (the compile command of a
+// program built before), else from go build -n -a, which prints it
+// without running it.
+func (w *Workspace) recordPlan(ctx context.Context, out []byte, pkgDir string, flags, env []string, compile *cmdLine) *plan {
+	t, ok := parseTrace(out)
+	if !ok || t.work == "" {
 		return nil
 	}
-	p.scratch = work + "/b001"
-	var ok bool
-	if p.compile.args, ok = planArgs(p.compile.args, "-buildid", p.scratch+"/_pkg_.a", p.scratch+"/importcfg"); !ok {
+	importPath := w.importPath(pkgDir)
+	r := strings.NewReplacer(pkgDir, pkgDirVar, "$WORK/b001", scratchVar, importPath, importPathVar)
+	p := &plan{}
+	if p.compile, ok = mainCompile(t, pkgDir, importPath); !ok && compile != nil {
+		p.compile, ok = *compile, true
+	}
+	if !ok {
+		cmd := exec.CommandContext(ctx, w.Go(), buildArgs(filepath.Join(pkgDir, "_n"), flags, "-n", "-a")...)
+		cmd.Dir = pkgDir
+		cmd.Env = env
+		procgroup.Set(cmd)
+		out, err := cmd.CombinedOutput()
+		procgroup.End(cmd)
+		if err != nil {
+			return nil
+		}
+		n, _ := parseTrace(out)
+		if p.compile, ok = mainCompile(n, pkgDir, importPath); !ok {
+			return nil
+		}
+	}
+	link, ok := t.tool("link", "", "$WORK/b001/exe/a.out")
+	if !ok {
 		return nil
 	}
-	if p.link.args, ok = planArgs(p.link.args, "-buildid=", p.scratch+"/exe/a.out", p.scratch+"/importcfg.link"); !ok {
+	if link.args, ok = planArgs(link.args, "-buildid=", "$WORK/b001/exe/a.out", "$WORK/b001/importcfg.link"); !ok {
 		return nil
 	}
 	// The link writes into the scratch directory itself.
-	for i, a := range p.link.args {
-		if a == p.scratch+"/exe/a.out" {
-			p.link.args[i] = p.scratch + "/a.out"
+	for i, a := range link.args {
+		if a == "$WORK/b001/exe/a.out" {
+			link.args[i] = "$WORK/b001/a.out"
 		}
 	}
-	p.importcfg, ok = files[p.scratch+"/importcfg"]
+	p.link = link.replace(r)
+	cfg, ok := t.files["$WORK/b001/importcfg.link"]
 	if !ok {
-		return nil
-	}
-	p.importcfgLink, ok = files[p.scratch+"/importcfg.link"]
-	if !ok {
-		return nil
-	}
-	// Main's import path: the first -trimpath rewrite, pkgDir=>path.
-	for i, a := range p.compile.args {
-		if a == "-trimpath" && i+1 < len(p.compile.args) {
-			first, _, _ := strings.Cut(p.compile.args[i+1], ";")
-			if from, to, ok := strings.Cut(first, "=>"); ok && from == pkgDir {
-				p.importPath = to
-			}
-		}
-	}
-	if p.importPath == "" || !strings.HasPrefix(p.importPath, "asyncgo/") {
 		return nil
 	}
 	// Every archive but main's must outlive the go command: in the
 	// build cache, not under $WORK.
-	for _, text := range []string{p.importcfg, p.importcfgLink} {
-		for _, l := range strings.Split(text, "\n") {
-			if strings.HasPrefix(l, "packagefile ") && strings.Contains(l, work) && !strings.HasSuffix(l, "="+p.scratch+"/_pkg_.a") {
-				return nil
-			}
+	for _, l := range strings.Split(cfg, "\n") {
+		if strings.HasPrefix(l, "packagefile ") && strings.Contains(l, "$WORK") && l != "packagefile "+importPath+"=$WORK/b001/_pkg_.a" {
+			return nil
 		}
 	}
-	fp, err := w.fingerprint(p.importcfgLink, p.importPath)
+	p.importcfgLink = r.Replace(cfg)
+	fp, err := w.fingerprint(p.importcfgLink)
 	if err != nil {
 		return nil
 	}
@@ -297,13 +381,13 @@ func (w *Workspace) recordPlan(ctx context.Context, trace []byte, pkgDir string,
 	cmd.Dir = pkgDir
 	cmd.Env = env
 	procgroup.Set(cmd)
-	out, err := cmd.Output()
+	genv, err := cmd.Output()
 	procgroup.End(cmd)
 	if err != nil {
 		return nil
 	}
 	var goenv map[string]string
-	if json.Unmarshal(out, &goenv) != nil {
+	if json.Unmarshal(genv, &goenv) != nil {
 		return nil
 	}
 	for k, v := range goenv {

@@ -119,10 +119,9 @@ func TestReplayFallsBack(t *testing.T) {
 	}
 	for _, p := range w.plans {
 		re := regexp.MustCompile(`(?m)^(packagefile fmt=)(.*)$`)
-		if !re.MatchString(p.importcfg) {
-			t.Fatalf("no fmt in the importcfg:\n%s", p.importcfg)
+		if !re.MatchString(p.importcfgLink) {
+			t.Fatalf("no fmt in the importcfg:\n%s", p.importcfgLink)
 		}
-		p.importcfg = re.ReplaceAllString(p.importcfg, "${1}${2}-gone")
 		p.importcfgLink = re.ReplaceAllString(p.importcfgLink, "${1}${2}-gone")
 	}
 	w.mu.Unlock()
@@ -157,11 +156,11 @@ func TestReplayOnlyPlainBuilds(t *testing.T) {
 		{Source: []byte("package main\n\nimport _ \"embed\"\n\n//go:embed main.go\nvar s string\n\nfunc main() {}\n")},
 		{Source: []byte("package main\n\n//go:noinline\nfunc f() {}\n\nfunc main() { f() }\n")},
 	} {
-		if _, ok := w.replayable(b, env); ok {
+		if _, _, ok := w.replayable(b, env); ok {
 			t.Errorf("replayable: %s %v %v", b.Source, b.Flags, b.Env)
 		}
 	}
-	if _, ok := w.replayable(Build{Source: []byte(infoProgram("1"))}, env); !ok {
+	if _, _, ok := w.replayable(Build{Source: []byte(infoProgram("1"))}, env); !ok {
 		t.Error("a plain program is not replayable")
 	}
 }
@@ -196,5 +195,22 @@ func TestReplayCompileError(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("replayed, the build fails with\n%s\nwant (go build)\n%s", got, want)
+	}
+}
+
+// TestReplayCachedMain: a go build that took main's archive from the
+// build cache compiled nothing, so the plan's compile command comes from
+// go build -n -a.
+func TestReplayCachedMain(t *testing.T) {
+	first := newTestWorkspace(t)
+	want := runBin(t, buildOK(t, first, Build{Source: []byte(infoProgram("cached 1"))}))
+	w := newTestWorkspace(t)
+	buildOK(t, w, Build{Source: []byte(infoProgram("cached 1"))})
+	got := runBin(t, buildOK(t, w, Build{Source: []byte(infoProgram("cached 2"))}))
+	if s := w.Stats(); s.GoBuilds != 1 || s.Replays != 1 {
+		t.Fatalf("%+v, want a go build from the cache, then a replay", s)
+	}
+	if got != want {
+		t.Errorf("the replayed program prints\n%s\nwant\n%s", got, want)
 	}
 }

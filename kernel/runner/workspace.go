@@ -77,14 +77,17 @@ type Workspace struct {
 	order  []string          // keys, oldest first
 	nextID int
 	plans  map[string]*plan // build inputs but main.go → how go build built them
-	stats  BuildStats
+	// compiles holds the compile command of main packages by build
+	// inputs but main.go and its imports.
+	compiles map[string]cmdLine
+	stats    BuildStats
 }
 
 // NewWorkspace returns a workspace. It does no work on disk until the first
 // build, so a kernel starts fast; it asks the go command which toolchain
 // to use in the background.
 func NewWorkspace(opts Options) (*Workspace, error) {
-	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}, plans: map[string]*plan{}}
+	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}, plans: map[string]*plan{}, compiles: map[string]cmdLine{}}
 	if w.keep <= 0 {
 		w.keep = 32
 	}
@@ -352,7 +355,7 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 	}
 	bin := filepath.Join(w.dir, "bin", key[:24])
 	env := BuildEnv(b.Env, b.Flags)
-	planKey, record := w.replayable(b, env)
+	base, planKey, record := w.replayable(b, env)
 	if record {
 		w.mu.Lock()
 		p := w.plans[planKey]
@@ -397,10 +400,18 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 	if record {
 		// The go command may have changed go.mod or go.sum: the plan is
 		// for the module as the build left it.
-		planKey, record = w.replayable(b, env)
-		if p := w.recordPlan(ctx, out, pkgDir, env); p != nil && record {
+		base, planKey, record = w.replayable(b, env)
+		w.mu.Lock()
+		compile, known := w.compiles[base]
+		w.mu.Unlock()
+		var c *cmdLine
+		if known {
+			c = &compile
+		}
+		if p := w.recordPlan(ctx, out, pkgDir, b.Flags, env, c); p != nil && record {
 			w.mu.Lock()
 			w.plans[planKey] = p
+			w.compiles[base] = p.compile
 			w.mu.Unlock()
 		}
 	}
@@ -410,18 +421,25 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 // goBuild runs go build for the program in pkgDir, with -x when trace is
 // set, and returns its output.
 func (w *Workspace) goBuild(ctx context.Context, pkgDir, bin string, flags, env []string, trace bool) ([]byte, error) {
-	args := append([]string{"build", "-ldflags=-s -w", "-o", bin}, BuildFlags(flags)...)
+	var x []string
 	if trace {
-		args = append(args, "-x")
+		x = []string{"-x"}
 	}
-	args = append(args, ".")
-	cmd := exec.CommandContext(ctx, w.Go(), args...)
+	cmd := exec.CommandContext(ctx, w.Go(), buildArgs(bin, flags, x...)...)
 	cmd.Dir = pkgDir
 	cmd.Env = env
 	procgroup.Set(cmd) // an interrupted build leaves no compile running
 	out, err := cmd.CombinedOutput()
 	procgroup.End(cmd)
 	return out, err
+}
+
+// buildArgs returns the arguments of go build for the program in the
+// current directory, built into bin with extra go build flags and the
+// flags more (such as -x).
+func buildArgs(bin string, flags []string, more ...string) []string {
+	args := append([]string{"build", "-ldflags=-s -w", "-o", bin}, BuildFlags(flags)...)
+	return append(append(args, more...), ".")
 }
 
 // add caches the binary bin of the program with key, counts its build
