@@ -363,6 +363,20 @@ func (w *Workspace) recordPlan(ctx context.Context, out []byte, pkgDir string, f
 	if !ok {
 		return nil
 	}
+	// Main's archive: this build's, or one from the build cache. The
+	// replay links the one it compiles.
+	mainLine := "packagefile " + importPath + "="
+	var archive string
+	for _, l := range strings.Split(cfg, "\n") {
+		if a, ok := strings.CutPrefix(l, mainLine); ok {
+			archive = a
+		}
+	}
+	if archive == "" || len(p.link.args) == 0 || p.link.args[len(p.link.args)-1] != r.Replace(archive) {
+		return nil
+	}
+	p.link.args[len(p.link.args)-1] = scratchVar + "/_pkg_.a"
+	cfg = strings.Replace(cfg, mainLine+archive+"\n", mainLine+"$WORK/b001/_pkg_.a\n", 1)
 	// Every archive but main's must outlive the go command: in the
 	// build cache, not under $WORK.
 	for _, l := range strings.Split(cfg, "\n") {

@@ -29,6 +29,7 @@ import (
 )
 
 func main() {
+	fmt.Println("` + tag + `")
 	fmt.Println(runtime.Version())
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -57,6 +58,18 @@ func runBin(t *testing.T, bin string) string {
 	return buildDir.ReplaceAllString(string(out), "asyncgo/bN")
 }
 
+// runInfo runs a program of infoProgram(tag), checks that it is that
+// program, and returns what it prints but its tag.
+func runInfo(t *testing.T, bin, tag string) string {
+	t.Helper()
+	out := runBin(t, bin)
+	first, rest, _ := strings.Cut(out, "\n")
+	if first != tag {
+		t.Fatalf("the program of %q prints %q first: a binary of another program", tag, first)
+	}
+	return rest
+}
+
 func buildOK(t *testing.T, w *Workspace, b Build) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -80,11 +93,11 @@ func newTestWorkspace(t *testing.T) *Workspace {
 
 func TestReplaySameProgram(t *testing.T) {
 	w := newTestWorkspace(t)
-	viaGo := runBin(t, buildOK(t, w, Build{Source: []byte(infoProgram("1"))}))
+	viaGo := runInfo(t, buildOK(t, w, Build{Source: []byte(infoProgram("1"))}), "1")
 	if s := w.Stats(); s.GoBuilds != 1 || s.Replays != 0 {
 		t.Fatalf("first build: %+v, want one go build", s)
 	}
-	replayed := runBin(t, buildOK(t, w, Build{Source: []byte(infoProgram("2"))}))
+	replayed := runInfo(t, buildOK(t, w, Build{Source: []byte(infoProgram("2"))}), "2")
 	if s := w.Stats(); s.GoBuilds != 1 || s.Replays != 1 || s.Fallbacks != 0 {
 		t.Fatalf("second build, same imports: %+v, want a replay", s)
 	}
@@ -111,7 +124,7 @@ func TestReplaySameProgram(t *testing.T) {
 func TestReplayFallsBack(t *testing.T) {
 	w := newTestWorkspace(t)
 	buildOK(t, w, Build{Source: []byte(infoProgram("fallback 1"))})
-	want := runBin(t, buildOK(t, w, Build{Source: []byte(infoProgram("fallback 2"))}))
+	want := runInfo(t, buildOK(t, w, Build{Source: []byte(infoProgram("fallback 2"))}), "fallback 2")
 	// An archive gone from the build cache (go clean -cache).
 	w.mu.Lock()
 	if len(w.plans) != 1 {
@@ -125,7 +138,7 @@ func TestReplayFallsBack(t *testing.T) {
 		p.importcfgLink = re.ReplaceAllString(p.importcfgLink, "${1}${2}-gone")
 	}
 	w.mu.Unlock()
-	got := runBin(t, buildOK(t, w, Build{Source: []byte(infoProgram("fallback 3"))}))
+	got := runInfo(t, buildOK(t, w, Build{Source: []byte(infoProgram("fallback 3"))}), "fallback 3")
 	if s := w.Stats(); s.GoBuilds != 2 || s.Replays != 1 || s.Fallbacks != 1 {
 		t.Fatalf("a stale plan: %+v, want a fallback to go build", s)
 	}
@@ -203,10 +216,10 @@ func TestReplayCompileError(t *testing.T) {
 // go build -n -a.
 func TestReplayCachedMain(t *testing.T) {
 	first := newTestWorkspace(t)
-	want := runBin(t, buildOK(t, first, Build{Source: []byte(infoProgram("cached 1"))}))
+	want := runInfo(t, buildOK(t, first, Build{Source: []byte(infoProgram("cached 1"))}), "cached 1")
 	w := newTestWorkspace(t)
 	buildOK(t, w, Build{Source: []byte(infoProgram("cached 1"))})
-	got := runBin(t, buildOK(t, w, Build{Source: []byte(infoProgram("cached 2"))}))
+	got := runInfo(t, buildOK(t, w, Build{Source: []byte(infoProgram("cached 2"))}), "cached 2")
 	if s := w.Stats(); s.GoBuilds != 1 || s.Replays != 1 {
 		t.Fatalf("%+v, want a go build from the cache, then a replay", s)
 	}
