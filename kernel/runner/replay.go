@@ -32,17 +32,25 @@ import (
 // package (importPathVar) and the scratch directory, $WORK/b001 of the go
 // command (scratchVar).
 type plan struct {
-	compile, link cmdLine
+	common
+	link cmdLine
 	// importcfgLink is the link's import configuration. The compile's
 	// holds its packagefile lines, but main's.
 	importcfgLink string
-	// env is the go command's environment (go env), which it gives the
-	// tools it runs.
-	env []string
 	// local is a fingerprint of the workspace packages the program links
 	// (their directories' files): they are built from source, so a change
 	// to one makes the plan stale.
 	local string
+}
+
+// common is what plans with the same build inputs but the program's
+// imports share.
+type common struct {
+	// compile is the compile command of the main package.
+	compile cmdLine
+	// env is the go command's environment (go env), which it gives the
+	// tools it runs.
+	env []string
 }
 
 // Placeholders in a plan's strings.
@@ -316,10 +324,10 @@ func mainCompile(t trace, pkgDir, importPath string) (cmdLine, bool) {
 // pkgDir, and returns its plan, or nil when it cannot be replayed (for
 // example, a dependency was compiled in this build, so its archive is in
 // the build's temporary directory, now removed). The compile command
-// comes from the trace, else from compiles (the compile command of a
-// program built before), else from go build -n -a, which prints it
-// without running it.
-func (w *Workspace) recordPlan(ctx context.Context, out []byte, pkgDir string, flags, env []string, compile *cmdLine) *plan {
+// comes from the trace, else from c (that of a program built before,
+// when known), else from go build -n -a, which prints it without running
+// it. The environment comes from c, else from go env.
+func (w *Workspace) recordPlan(ctx context.Context, out []byte, pkgDir string, flags, env []string, c common, known bool) *plan {
 	t, ok := parseTrace(out)
 	if !ok || t.work == "" {
 		return nil
@@ -327,8 +335,8 @@ func (w *Workspace) recordPlan(ctx context.Context, out []byte, pkgDir string, f
 	importPath := w.importPath(pkgDir)
 	r := strings.NewReplacer(pkgDir, pkgDirVar, "$WORK/b001", scratchVar, importPath, importPathVar)
 	p := &plan{}
-	if p.compile, ok = mainCompile(t, pkgDir, importPath); !ok && compile != nil {
-		p.compile, ok = *compile, true
+	if p.compile, ok = mainCompile(t, pkgDir, importPath); !ok && known {
+		p.compile, ok = c.compile, true
 	}
 	if !ok {
 		cmd := exec.CommandContext(ctx, w.Go(), buildArgs(filepath.Join(pkgDir, "_n"), flags, "-n", "-a")...)
@@ -390,6 +398,10 @@ func (w *Workspace) recordPlan(ctx context.Context, out []byte, pkgDir string, f
 		return nil
 	}
 	p.local = fp
+	if known {
+		p.env = c.env
+		return p
+	}
 	// The go command runs its tools in the environment go env reports.
 	cmd := exec.CommandContext(ctx, w.Go(), "env", "-json")
 	cmd.Dir = pkgDir

@@ -209,6 +209,11 @@ func TestReplayCompileError(t *testing.T) {
 	if got != want {
 		t.Errorf("replayed, the build fails with\n%s\nwant (go build)\n%s", got, want)
 	}
+	// A compile error leaves the plan.
+	buildOK(t, w, Build{Source: []byte(hello + "// 2\n")})
+	if s := w.Stats(); s.GoBuilds != 1 || s.Replays != 1 {
+		t.Fatalf("%+v: the program after a compile error was not replayed", s)
+	}
 }
 
 // TestReplayCachedMain: a go build that took main's archive from the

@@ -77,17 +77,17 @@ type Workspace struct {
 	order  []string          // keys, oldest first
 	nextID int
 	plans  map[string]*plan // build inputs but main.go → how go build built them
-	// compiles holds the compile command of main packages by build
-	// inputs but main.go and its imports.
-	compiles map[string]cmdLine
-	stats    BuildStats
+	// common holds what plans with the same build inputs but main.go
+	// and its imports share: the compile command and the environment.
+	common map[string]common
+	stats  BuildStats
 }
 
 // NewWorkspace returns a workspace. It does no work on disk until the first
 // build, so a kernel starts fast; it asks the go command which toolchain
 // to use in the background.
 func NewWorkspace(opts Options) (*Workspace, error) {
-	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}, plans: map[string]*plan{}, compiles: map[string]cmdLine{}}
+	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}, plans: map[string]*plan{}, common: map[string]common{}}
 	if w.keep <= 0 {
 		w.keep = 32
 	}
@@ -356,6 +356,7 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 	bin := filepath.Join(w.dir, "bin", key[:24])
 	env := BuildEnv(b.Env, b.Flags)
 	base, planKey, record := w.replayable(b, env)
+	var failed *plan // a plan whose replay failed
 	if record {
 		w.mu.Lock()
 		p := w.plans[planKey]
@@ -370,7 +371,8 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 			}
 			// A compile error, or a stale plan (an archive gone from the
 			// build cache): the go command builds the program, or reports
-			// its errors as always, and the plan goes.
+			// its errors as always. The plan goes unless go build fails
+			// too.
 			w.mu.Lock()
 			if w.plans[planKey] == p {
 				delete(w.plans, planKey)
@@ -378,7 +380,7 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 			w.stats.Fallbacks++
 			w.mu.Unlock()
 			os.RemoveAll(filepath.Join(pkgDir, "_work"))
-			record = false
+			record, failed = false, p
 		}
 	}
 	out, err := w.goBuild(ctx, pkgDir, bin, b.Flags, env, record)
@@ -391,6 +393,14 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
+		if failed != nil {
+			// The program does not compile; the plan may be good still.
+			w.mu.Lock()
+			if _, ok := w.plans[planKey]; !ok {
+				w.plans[planKey] = failed
+			}
+			w.mu.Unlock()
+		}
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			return "", &BuildError{Output: out, Err: err}
@@ -402,16 +412,12 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		// for the module as the build left it.
 		base, planKey, record = w.replayable(b, env)
 		w.mu.Lock()
-		compile, known := w.compiles[base]
+		c, known := w.common[base]
 		w.mu.Unlock()
-		var c *cmdLine
-		if known {
-			c = &compile
-		}
-		if p := w.recordPlan(ctx, out, pkgDir, b.Flags, env, c); p != nil && record {
+		if p := w.recordPlan(ctx, out, pkgDir, b.Flags, env, c, known); p != nil && record {
 			w.mu.Lock()
 			w.plans[planKey] = p
-			w.compiles[base] = p.compile
+			w.common[base] = p.common
 			w.mu.Unlock()
 		}
 	}
