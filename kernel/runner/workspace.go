@@ -76,13 +76,18 @@ type Workspace struct {
 	built  map[string]string // program key → binary path
 	order  []string          // keys, oldest first
 	nextID int
+	plans  map[string]*plan // build inputs but main.go → how go build built them
+	// common holds what plans with the same build inputs but main.go
+	// and its imports share: the compile command and the environment.
+	common map[string]common
+	stats  BuildStats
 }
 
 // NewWorkspace returns a workspace. It does no work on disk until the first
 // build, so a kernel starts fast; it asks the go command which toolchain
 // to use in the background.
 func NewWorkspace(opts Options) (*Workspace, error) {
-	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}}
+	w := &Workspace{dir: opts.Dir, goCmd: opts.Go, keep: opts.KeepBinaries, built: map[string]string{}, plans: map[string]*plan{}, common: map[string]common{}}
 	if w.keep <= 0 {
 		w.keep = 32
 	}
@@ -312,6 +317,15 @@ func (w *Workspace) Cached(b Build) (string, bool) {
 // Build compiles a program and returns the path of its binary. A program
 // built before (same source, flags and environment) is not built again. A
 // compile error is a *BuildError.
+//
+// A plain program (no extra flags, no cgo, no //go: directives) whose
+// build inputs except main.go (imports, environment, go.mod and go.sum,
+// the workspace packages it links, the toolchain) are those of one the go
+// command built before is built by running the compile and link commands
+// that go build ran, with the new main.go: it skips the go command's
+// package loading and cache checks. When that fails, for a compile error
+// or because the build cache lost an archive, go build builds the program
+// and its output is the error reported. Stats counts both kinds.
 func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 	if err := w.setup(); err != nil {
 		return "", err
@@ -340,17 +354,52 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		return "", fmt.Errorf("write the cell program: %w", err)
 	}
 	bin := filepath.Join(w.dir, "bin", key[:24])
-	args := append([]string{"build", "-ldflags=-s -w", "-o", bin}, BuildFlags(b.Flags)...)
-	args = append(args, ".")
-	cmd := exec.CommandContext(ctx, w.Go(), args...)
-	cmd.Dir = pkgDir
-	cmd.Env = BuildEnv(b.Env, b.Flags)
-	procgroup.Set(cmd) // an interrupted build leaves no compile running
-	out, err := cmd.CombinedOutput()
-	procgroup.End(cmd)
+	env := BuildEnv(b.Env, b.Flags)
+	base, planKey, record := w.replayable(b, env)
+	var failed *plan // a plan whose replay failed
+	if record {
+		w.mu.Lock()
+		p := w.plans[planKey]
+		w.mu.Unlock()
+		if p != nil {
+			err := w.replay(ctx, p, pkgDir, bin, env)
+			if err == nil {
+				return w.add(key, bin, func(s *BuildStats) { s.Replays++ }), nil
+			}
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			// A compile error, or a stale plan (an archive gone from the
+			// build cache): the go command builds the program, or reports
+			// its errors as always. The plan goes unless go build fails
+			// too.
+			w.mu.Lock()
+			if w.plans[planKey] == p {
+				delete(w.plans, planKey)
+			}
+			w.stats.Fallbacks++
+			w.mu.Unlock()
+			os.RemoveAll(filepath.Join(pkgDir, "_work"))
+			record, failed = false, p
+		}
+	}
+	out, err := w.goBuild(ctx, pkgDir, bin, b.Flags, env, record)
+	if err != nil && record {
+		// Build again without -x, for the go command's own words.
+		record = false
+		out, err = w.goBuild(ctx, pkgDir, bin, b.Flags, env, false)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
+		}
+		if failed != nil {
+			// The program does not compile; the plan may be good still.
+			w.mu.Lock()
+			if _, ok := w.plans[planKey]; !ok {
+				w.plans[planKey] = failed
+			}
+			w.mu.Unlock()
 		}
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
@@ -358,8 +407,53 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		}
 		return "", fmt.Errorf("run %s: %w (install Go %s or later, or put it on PATH)", w.Go(), err, strings.TrimPrefix(MinGo, "go"))
 	}
+	if record {
+		// The go command may have changed go.mod or go.sum: the plan is
+		// for the module as the build left it.
+		base, planKey, record = w.replayable(b, env)
+		w.mu.Lock()
+		c, known := w.common[base]
+		w.mu.Unlock()
+		if p := w.recordPlan(ctx, out, pkgDir, b.Flags, env, c, known); p != nil && record {
+			w.mu.Lock()
+			w.plans[planKey] = p
+			w.common[base] = p.common
+			w.mu.Unlock()
+		}
+	}
+	return w.add(key, bin, func(s *BuildStats) { s.GoBuilds++ }), nil
+}
+
+// goBuild runs go build for the program in pkgDir, with -x when trace is
+// set, and returns its output.
+func (w *Workspace) goBuild(ctx context.Context, pkgDir, bin string, flags, env []string, trace bool) ([]byte, error) {
+	var x []string
+	if trace {
+		x = []string{"-x"}
+	}
+	cmd := exec.CommandContext(ctx, w.Go(), buildArgs(bin, flags, x...)...)
+	cmd.Dir = pkgDir
+	cmd.Env = env
+	procgroup.Set(cmd) // an interrupted build leaves no compile running
+	out, err := cmd.CombinedOutput()
+	procgroup.End(cmd)
+	return out, err
+}
+
+// buildArgs returns the arguments of go build for the program in the
+// current directory, built into bin with extra go build flags and the
+// flags more (such as -x).
+func buildArgs(bin string, flags []string, more ...string) []string {
+	args := append([]string{"build", "-ldflags=-s -w", "-o", bin}, BuildFlags(flags)...)
+	return append(append(args, more...), ".")
+}
+
+// add caches the binary bin of the program with key, counts its build
+// with count, and returns bin.
+func (w *Workspace) add(key, bin string, count func(*BuildStats)) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	count(&w.stats)
 	w.built[key] = bin
 	w.order = append(w.order, key)
 	for len(w.order) > w.keep {
@@ -370,7 +464,7 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		}
 		delete(w.built, old)
 	}
-	return bin, nil
+	return bin
 }
 
 // BuildEnv returns the environment of the go command for a build with
