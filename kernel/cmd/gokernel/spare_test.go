@@ -15,6 +15,10 @@ import (
 // runner.StartSpare).
 const spareMarker = "__gokernel_spare"
 
+// yaegiSpares is how many yaegi workers the kernel keeps started once a
+// cell has run on yaegi.
+const yaegiSpares = 2
+
 // spareProcesses returns the live processes whose command line holds
 // the spare marker, and whose first argument is the kernel's cell
 // supervisor (waiting = true) or the yaegi worker (waiting = false), by
@@ -43,14 +47,16 @@ func spareProcesses(t *testing.T) (supervisors, workers map[int]bool) {
 	return supervisors, workers
 }
 
-// waitForSpares waits until the kernel has a spare supervisor and a spare
-// worker, and returns their pids (all spares on the machine: the test's
-// kernel is the only one it starts).
-func waitForSpares(t *testing.T) (supervisors, workers map[int]bool) {
+// waitForSpares waits until the kernel has a spare supervisor and
+// wantWorkers spare workers, and returns their pids (all spares on the
+// machine: the test's kernel is the only one it starts). The kernel
+// starts its spare workers side by side, so a snapshot taken before all
+// of them are up may miss the one the next cell takes: wait for all.
+func waitForSpares(t *testing.T, wantWorkers int) (supervisors, workers map[int]bool) {
 	t.Helper()
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		supervisors, workers = spareProcesses(t)
-		if len(supervisors) > 0 && len(workers) > 0 {
+		if len(supervisors) > 0 && len(workers) >= wantWorkers {
 			return supervisors, workers
 		}
 		if time.Now().After(deadline) {
@@ -71,13 +77,14 @@ func TestSpares(t *testing.T) {
 			k := startKernel(t, "tcp")
 			waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
 
-			_, workers := waitForSpares(t)
+			// A yaegi cell ran: the kernel keeps its full set of workers.
+			_, workers := waitForSpares(t, yaegiSpares)
 			e := k.exec("fmt.Println(os.Getpid())")
 			pid, _ := strconv.Atoi(strings.TrimSpace(stdout(e)))
 			if engineOf(e) != "yaegi" || !workers[pid] {
 				t.Errorf("the cell ran with %s in process %d; want yaegi in a spare worker, one of %v", engineOf(e), pid, workers)
 			}
-			supervisors, _ := waitForSpares(t)
+			supervisors, _ := waitForSpares(t, yaegiSpares)
 			e = k.exec("%engine go\nfmt.Println(os.Getppid())")
 			lines := strings.Split(strings.TrimSpace(stdout(e)), "\n") // after %engine's
 			ppid, _ := strconv.Atoi(lines[len(lines)-1])
@@ -85,7 +92,7 @@ func TestSpares(t *testing.T) {
 				t.Errorf("the cell ran with %s under process %d; want the compiler, under a spare supervisor, one of %v", engineOf(e), ppid, supervisors)
 			}
 
-			supervisors, workers = waitForSpares(t)
+			supervisors, workers = waitForSpares(t, yaegiSpares)
 			if how == "shutdown" {
 				k.stop()
 			} else {
