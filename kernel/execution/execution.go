@@ -156,6 +156,11 @@ type Executor struct {
 	// spares keeps a supervisor started ahead of the next compiled
 	// program (engines.fast keeps a worker for the next on yaegi).
 	spares *runner.Spares
+	// first holds the options of the first cell's processes, which
+	// Prepare starts once (firstOnce); after each cell, Run prepares the
+	// next cell's itself.
+	first     runner.RunOptions
+	firstOnce sync.Once
 
 	goVersionOnce sync.Once
 	goVersion     string
@@ -188,10 +193,23 @@ func New(cfg Config) (*Executor, error) {
 		spares:   runner.NewSpares(nil, 1),
 	}
 	x.engines.fast = interp.NewEngine(ws, "")
-	// The first cell finds its processes started, as later cells do.
-	x.prepare(engineGo, x.runOptions(x.cells.Env()))
-	x.prepare(engineYaegi, x.runOptions(x.cells.Env()))
+	x.first = x.runOptions(x.cells.Env())
 	return x, nil
+}
+
+// Prepare starts, in the background, the processes the first cell runs
+// in (a supervisor waiting for a compiled program, a yaegi worker with its
+// interpreter set up), so that the first cell does not wait for them, as
+// later cells do not. A kernel calls it once it has answered its first
+// request: processes started with the kernel would compete with it for
+// the processor while a client waits for its first answer. Run calls it
+// too, so the first cell finds them started either way. Only the first
+// call does anything; it is safe for concurrent use.
+func (x *Executor) Prepare() {
+	x.firstOnce.Do(func() {
+		x.prepare(engineGo, x.first)
+		x.prepare(engineYaegi, x.first)
+	})
 }
 
 // runOptions returns the options of a cell program with the environment
@@ -245,6 +263,7 @@ func (x *Executor) Close() error {
 // outputs to sink. Cancelling ctx interrupts it. The cell's Go code runs
 // at most once, on one engine.
 func (x *Executor) Run(ctx context.Context, c Cell, sink Sink) Outcome {
+	x.Prepare()
 	x.names.add(c.Code, c.Name)
 	if c.Silent {
 		sink = silentSink{sink}

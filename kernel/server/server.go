@@ -92,6 +92,29 @@ type Kernel struct {
 
 	stop     context.CancelFunc
 	shutdown chan struct{}
+	// background is the start of the work that makes later requests
+	// fast (see startBackground).
+	background sync.Once
+}
+
+// backgroundDelay is how long a kernel that was asked nothing waits
+// before it starts its background work.
+const backgroundDelay = 200 * time.Millisecond
+
+// startBackground starts, once, the work that makes later requests fast:
+// the processes the first cell runs in, and the editor's warm-up (gopls,
+// the type checker's packages). It runs once the kernel has answered its
+// first request (a client asks for kernel_info before anything else, and
+// waits for it), before it handles any other first request, or after
+// backgroundDelay: started with the kernel, that work would slow its
+// first answer down.
+// after says what it ran after, for the debug log.
+func (k *Kernel) startBackground(after string) {
+	k.background.Do(func() {
+		k.log.Debug("starting the first cell's processes and the editor's warm-up", "after", after)
+		k.exec.Prepare()
+		k.editor.Warm()
+	})
 }
 
 // New returns a kernel for cfg. It does not listen yet.
@@ -162,7 +185,11 @@ func (k *Kernel) Serve(ctx context.Context) error {
 	defer k.editor.Close()
 	defer k.editorWG.Wait()
 	defer k.Interrupt()
-	k.editor.Warm() // gopls and the type checker, ready by the first Tab
+	// After the first answer; stopped, and waited for if it is starting,
+	// before the deferred closes above.
+	later := time.AfterFunc(backgroundDelay, func() { k.startBackground("no request for " + backgroundDelay.String()) })
+	defer k.background.Do(func() {})
+	defer later.Stop()
 
 	k.publishStatus(nil, "starting")
 	var wg sync.WaitGroup
@@ -215,6 +242,14 @@ func (k *Kernel) serve(ctx context.Context, r *channel.Router) {
 // handle answers one request, with status busy and idle around it.
 func (k *Kernel) handle(ctx context.Context, r *channel.Router, m *jupyter.Message) {
 	k.log.Debug("request", "type", m.Header.MsgType, "id", m.Header.MsgID)
+	switch m.Header.MsgType {
+	case "kernel_info_request":
+		// After the answer a client waits for.
+		defer k.startBackground("kernel_info_reply")
+	case "interrupt_request", "shutdown_request":
+	default:
+		k.startBackground("a " + m.Header.MsgType)
+	}
 	switch m.Header.MsgType {
 	case "interrupt_request":
 		// Interrupts answer at once and do not report busy/idle: the

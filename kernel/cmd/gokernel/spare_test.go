@@ -110,3 +110,59 @@ func TestSpares(t *testing.T) {
 		})
 	}
 }
+
+// TestSparesStartAfterTheFirstAnswer: a kernel starts its first cell's
+// processes (and the editor's warm-up) once it has answered the first
+// request, and not before, so that they do not slow that answer down;
+// no cell is needed for them to start.
+func TestSparesStartAfterTheFirstAnswer(t *testing.T) {
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("no /proc")
+	}
+	k := startKernel(t, "tcp", "GOKERNEL_DEBUG=1") // asks for kernel_info
+	kernelPid := k.cmd.Process.Pid
+	for deadline := time.Now().Add(time.Minute); !hasSpareChild(kernelPid); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no spare process under the kernel a minute after kernel_info; kernel log:\n%s", k.stderr.String())
+		}
+	}
+	log := k.stderr.String()
+	const started = "starting the first cell's processes"
+	if n := strings.Count(log, started); n != 1 {
+		t.Fatalf("the kernel logged %q %d times, want once; log:\n%s", started, n, log)
+	}
+	bg := strings.Index(log, started)
+	line, _, _ := strings.Cut(log[bg:], "\n")
+	// Unless the client took longer than the kernel waits for a first
+	// request, the work starts after kernel_info is answered.
+	req := strings.Index(log, "type=kernel_info_request")
+	if !strings.Contains(line, "after=kernel_info_reply") && !strings.Contains(line, "no request") {
+		t.Errorf("background work started %q; want after the kernel_info reply", line)
+	}
+	if strings.Contains(line, "after=kernel_info_reply") && (req < 0 || req > bg) {
+		t.Errorf("background work logged before the kernel_info request; log:\n%s", log)
+	}
+}
+
+// hasSpareChild reports whether the process pid has a child that is a
+// spare (see spareMarker).
+func hasSpareChild(pid int) bool {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !strings.Contains(string(b), spareMarker) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces.
+		i := strings.LastIndexByte(string(stat), ')')
+		fields := strings.Fields(string(stat[i+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			return true
+		}
+	}
+	return false
+}
