@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,13 +20,19 @@ const spareMarker = "__gokernel_spare"
 // cell has run on yaegi.
 const yaegiSpares = 2
 
-// spareProcesses returns the live processes whose command line holds
-// the spare marker, and whose first argument is the kernel's cell
-// supervisor (waiting = true) or the yaegi worker (waiting = false), by
-// pid: the kernel's spares of each kind.
-func spareProcesses(t *testing.T) (supervisors, workers map[int]bool) {
+// spareProcesses returns, by pid, the live spares of the kernel whose pid
+// is kernel: the cell supervisors it started that wait for their
+// program, and the yaegi workers its supervisors started that wait for
+// theirs (their command lines hold the spare marker). Other kernels on
+// the machine (tests of other packages run beside this one) have spares
+// too: only the kernel's own descendants count.
+func spareProcesses(t *testing.T, kernel int) (supervisors, workers map[int]bool) {
 	t.Helper()
-	supervisors, workers = map[int]bool{}, map[int]bool{}
+	type proc struct {
+		ppid int
+		args []string
+	}
+	procs := map[int]proc{}
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
@@ -33,34 +40,59 @@ func spareProcesses(t *testing.T) (supervisors, workers map[int]bool) {
 			continue
 		}
 		pid, _ := strconv.Atoi(filepath.Base(d))
-		if processGone(pid, 0) {
+		ppid := parentPid(pid)
+		if ppid <= 0 || processGone(pid, 0) {
 			continue
 		}
-		args := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		procs[pid] = proc{ppid, strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")}
+	}
+	supervisors, workers = map[int]bool{}, map[int]bool{}
+	for pid, p := range procs {
 		switch {
-		case strings.Contains(filepath.Base(args[0]), "yaegi-worker"):
-			workers[pid] = true
-		case len(args) == 3 && args[2] == spareMarker:
+		case strings.Contains(filepath.Base(p.args[0]), "yaegi-worker"):
+			if parentPid(p.ppid) == kernel {
+				workers[pid] = true
+			}
+		case p.ppid == kernel && len(p.args) == 3 && p.args[2] == spareMarker:
 			supervisors[pid] = true // waiting for its program
 		}
 	}
 	return supervisors, workers
 }
 
-// waitForSpares waits until the kernel has a spare supervisor and
-// wantWorkers spare workers, and returns their pids (all spares on the
-// machine: the test's kernel is the only one it starts). The kernel
-// starts its spare workers side by side, so a snapshot taken before all
-// of them are up may miss the one the next cell takes: wait for all.
-func waitForSpares(t *testing.T, wantWorkers int) (supervisors, workers map[int]bool) {
+// parentPid returns the parent of the process pid, or 0 when it is gone.
+func parentPid(pid int) int {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+	i := strings.LastIndexByte(string(stat), ')')
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(stat[i+1:]))
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
+}
+
+// waitForSpares waits until the kernel whose pid is kernel has a spare
+// supervisor and wantWorkers spare workers, and returns their pids. The
+// kernel starts its spare workers side by side, so a snapshot taken
+// before all of them are up may miss the one the next cell takes: wait
+// for all.
+func waitForSpares(t *testing.T, kernel, wantWorkers int) (supervisors, workers map[int]bool) {
 	t.Helper()
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		supervisors, workers = spareProcesses(t)
+		supervisors, workers = spareProcesses(t, kernel)
 		if len(supervisors) > 0 && len(workers) >= wantWorkers {
 			return supervisors, workers
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no spare supervisor and worker after a minute: %v %v", supervisors, workers)
+			t.Fatalf("the kernel has not %d spare workers and a supervisor after a minute: %v %v", wantWorkers, supervisors, workers)
 		}
 	}
 }
@@ -78,13 +110,13 @@ func TestSpares(t *testing.T) {
 			waitForYaegi(t, func(code string) *client.Execution { return k.execWith(code, quiet()) })
 
 			// A yaegi cell ran: the kernel keeps its full set of workers.
-			_, workers := waitForSpares(t, yaegiSpares)
+			_, workers := waitForSpares(t, k.cmd.Process.Pid, yaegiSpares)
 			e := k.exec("fmt.Println(os.Getpid())")
 			pid, _ := strconv.Atoi(strings.TrimSpace(stdout(e)))
 			if engineOf(e) != "yaegi" || !workers[pid] {
 				t.Errorf("the cell ran with %s in process %d; want yaegi in a spare worker, one of %v", engineOf(e), pid, workers)
 			}
-			supervisors, _ := waitForSpares(t, yaegiSpares)
+			supervisors, _ := waitForSpares(t, k.cmd.Process.Pid, yaegiSpares)
 			e = k.exec("%engine go\nfmt.Println(os.Getppid())")
 			lines := strings.Split(strings.TrimSpace(stdout(e)), "\n") // after %engine's
 			ppid, _ := strconv.Atoi(lines[len(lines)-1])
@@ -92,7 +124,7 @@ func TestSpares(t *testing.T) {
 				t.Errorf("the cell ran with %s under process %d; want the compiler, under a spare supervisor, one of %v", engineOf(e), ppid, supervisors)
 			}
 
-			supervisors, workers = waitForSpares(t, yaegiSpares)
+			supervisors, workers = waitForSpares(t, k.cmd.Process.Pid, yaegiSpares)
 			if how == "shutdown" {
 				k.stop()
 			} else {
@@ -120,12 +152,7 @@ func TestSparesStartAfterTheFirstAnswer(t *testing.T) {
 		t.Skip("no /proc")
 	}
 	k := startKernel(t, "tcp", "GOKERNEL_DEBUG=1") // asks for kernel_info
-	kernelPid := k.cmd.Process.Pid
-	for deadline := time.Now().Add(time.Minute); !hasSpareChild(kernelPid); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no spare process under the kernel a minute after kernel_info; kernel log:\n%s", k.stderr.String())
-		}
-	}
+	waitForSpares(t, k.cmd.Process.Pid, 0)
 	log := k.stderr.String()
 	const started = "starting the first cell's processes"
 	if n := strings.Count(log, started); n != 1 {
@@ -142,27 +169,4 @@ func TestSparesStartAfterTheFirstAnswer(t *testing.T) {
 	if strings.Contains(line, "after=kernel_info_reply") && (req < 0 || req > bg) {
 		t.Errorf("background work logged before the kernel_info request; log:\n%s", log)
 	}
-}
-
-// hasSpareChild reports whether the process pid has a child that is a
-// spare (see spareMarker).
-func hasSpareChild(pid int) bool {
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
-		if err != nil || !strings.Contains(string(b), spareMarker) {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join(d, "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces.
-		i := strings.LastIndexByte(string(stat), ')')
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			return true
-		}
-	}
-	return false
 }
