@@ -143,18 +143,18 @@ type Spares struct {
 	// is one to start; nil means spares are supervisors that wait for
 	// their program.
 	program func() (string, bool)
-	size    int // how many spares Prepare keeps once one was taken
+	size    int // how many spares Prepare keeps once Take was called
 
 	mu        sync.Mutex
 	kept      []*Spare      // oldest first
 	preparing chan struct{} // closed when the Prepare in progress ends
 	changed   chan struct{} // closed, and replaced, when kept grows or preparing ends
 	closed    bool
-	taken     bool // Take handed out a spare
+	taken     bool // Take was called: the engine is in use
 }
 
 // NewSpares returns Spares that keep size spares (at least one; until
-// Take first hands one out, only one, so a kernel whose cells never use
+// Take is first called, only one, so a kernel whose cells never use
 // the engine, and a kernel starting, do not pay for more) running
 // the program that program returns (see StartSpare), asked for as each is
 // started, or none while it returns false. With program nil, spares wait
@@ -186,6 +186,7 @@ func (s *Spares) Prepare(opts RunOptions) {
 	}
 	done := make(chan struct{})
 	s.preparing = done
+	full := s.taken // as Take stood when Prepare was called
 	go func() {
 		defer close(done)
 		program, ok := "", true
@@ -205,7 +206,7 @@ func (s *Spares) Prepare(opts RunOptions) {
 		}
 		s.kept = kept
 		need := 1 - len(kept)
-		if s.taken {
+		if full {
 			need = s.size - len(kept)
 		}
 		s.mu.Unlock()
@@ -243,11 +244,13 @@ func (s *Spares) Prepare(opts RunOptions) {
 func (s *Spares) Take() *Spare {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A Take that finds none (the program was not built yet) still says
+	// the engine is in use: the next Prepare keeps the full set.
+	s.taken = true
 	for {
 		if len(s.kept) > 0 {
 			spare := s.kept[0]
 			s.kept = slices.Delete(s.kept, 0, 1)
-			s.taken = true
 			return spare
 		}
 		if s.preparing == nil {

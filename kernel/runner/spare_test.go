@@ -224,6 +224,24 @@ func TestSparesKeepsSeveral(t *testing.T) {
 	}
 }
 
+// TestSparesTakeFindingNone checks that a Take that finds no spare (the
+// engine's program was still being built when its first cell came) counts
+// as the engine being used: the next Prepare keeps the full set.
+func TestSparesTakeFindingNone(t *testing.T) {
+	s := runner.NewSpares(nil, 2)
+	defer s.Close()
+	if spare := s.Take(); spare != nil {
+		t.Fatalf("Take before any Prepare gave spare %d, want none", spare.Pid())
+	}
+	s.Prepare(runner.RunOptions{Supervisor: smallSupervisor(t)})
+	a, b := s.Take(), s.Take()
+	if a == nil || b == nil {
+		t.Fatalf("after a Take that found none, Prepare kept %v and %v, want two spares", a, b)
+	}
+	a.Close()
+	b.Close()
+}
+
 // BenchmarkSpare runs a trivial program under the small supervisor,
 // started afresh and in a spare started ahead, alternating, with a pause
 // of 50 ms (outside the timer) before each run in which the spare starts,
