@@ -21,11 +21,15 @@ import (
 // killed to end.
 const groupGone = 2 * time.Second
 
-// Set makes cmd, not started yet, start in a process group of its own
-// which, when the command's context ends, is killed whole. Call End after
-// cmd.Wait (or Run, Output, CombinedOutput) returns.
+// Set makes cmd, not started yet, start in a process group of its own.
+// For a command made with exec.CommandContext, the group is killed whole
+// when the context ends. Call End after cmd.Wait (or Run, Output,
+// CombinedOutput) returns.
 func Set(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.Cancel == nil {
+		return // exec.Command: no context, and Start refuses a Cancel
+	}
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}

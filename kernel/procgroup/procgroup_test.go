@@ -42,18 +42,23 @@ func running(t *testing.T, marker string) []int {
 
 // TestCancelEndsTheGroup: a command whose context ends takes what it
 // started with it, whether the context ends while it runs (the kernel
-// interrupted) or the command exits and leaves a child behind.
+// interrupted) or the command exits and leaves a child behind; so does a
+// command made without a context (gopls) that is killed.
 func TestCancelEndsTheGroup(t *testing.T) {
 	tests := []struct {
 		name   string
 		script string
-		cancel bool
+		// end, when set, is how the command is ended while it runs: by
+		// its context ("cancel") or, made without one, by a kill.
+		end string
 	}{
 		// The shell waits for its child: cancelling kills the shell, and
 		// its sleeping child must go too (a go command's compile).
-		{"cancelled", "sleep 30 & sleep 30 & wait", true},
+		{"cancelled", "sleep 30 & sleep 30 & wait", "cancel"},
 		// The shell exits at once and leaves a child in its group.
-		{"exited", "sleep 30 &", false},
+		{"exited", "sleep 30 &", ""},
+		// Killing the shell alone leaves its children; End ends them.
+		{"killed", "sleep 30 & sleep 30 & wait", "kill"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,17 +66,24 @@ func TestCancelEndsTheGroup(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "sh", "-c", tt.script)
+			if tt.end == "kill" {
+				cmd = exec.Command("sh", "-c", tt.script)
+			}
 			cmd.Env = append(os.Environ(), marker)
 			procgroup.Set(cmd)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			if tt.cancel {
+			if tt.end != "" {
 				deadline := time.Now().Add(10 * time.Second)
 				for len(running(t, marker)) < 3 && time.Now().Before(deadline) {
 					time.Sleep(10 * time.Millisecond)
 				}
-				cancel()
+				if tt.end == "cancel" {
+					cancel()
+				} else {
+					cmd.Process.Kill()
+				}
 			}
 			cmd.Wait()
 			procgroup.End(cmd)
