@@ -294,7 +294,7 @@ func (x *Executor) checkerFor(prog *cell.Program) *typecheck.Checker {
 	key := strings.Join(append(flags, prog.Env...), "\x00")
 	checker, ok := x.checkers[key]
 	if !ok {
-		checker = typecheck.New(x.ws.Go(), x.ws.Dir(), runner.BuildEnv(prog.Env, prog.GoFlags), flags)
+		checker = typecheck.New(x.ws.Go(), x.ws.Dir(), x.ws.Env(prog.Env, prog.GoFlags), flags)
 		x.checkers[key] = checker
 	}
 	return checker

@@ -206,7 +206,7 @@ func (e *Engine) build(ctx context.Context) (string, error) {
 	cmd.Dir = dir
 	// BuildEnv sets CGO_ENABLED=0: a worker without cgo has the runtime's
 	// deadlock detector.
-	cmd.Env = runner.BuildEnv(nil, nil)
+	cmd.Env = e.ws.Env(nil, nil)
 	procgroup.Set(cmd)
 	out, err := cmd.CombinedOutput()
 	procgroup.End(cmd)

@@ -72,6 +72,9 @@ type Workspace struct {
 	setupOnce sync.Once
 	setupErr  error
 
+	scratchOnce sync.Once
+	scratch     string // GOTMPDIR for the go commands; "" to leave it
+
 	mu     sync.Mutex
 	built  map[string]string // program key → binary path
 	order  []string          // keys, oldest first
@@ -216,7 +219,7 @@ func (w *Workspace) Close() error {
 	if w.ownDir {
 		return os.RemoveAll(w.dir)
 	}
-	return nil
+	return os.RemoveAll(filepath.Join(w.dir, scratchDir))
 }
 
 // Prepare writes the workspace module to disk, if it is not there yet.
@@ -354,7 +357,7 @@ func (w *Workspace) Build(ctx context.Context, b Build) (string, error) {
 		return "", fmt.Errorf("write the cell program: %w", err)
 	}
 	bin := filepath.Join(w.dir, "bin", key[:24])
-	env := BuildEnv(b.Env, b.Flags)
+	env := w.Env(b.Env, b.Flags)
 	base, planKey, record := w.replayable(b, env)
 	var failed *plan // a plan whose replay failed
 	if record {
@@ -467,8 +470,35 @@ func (w *Workspace) add(key, bin string, count func(*BuildStats)) string {
 	return bin
 }
 
+// scratchDir names the directory, in a workspace, of the go commands'
+// scratch directories. The go command ignores names that start with a
+// dot.
+const scratchDir = ".gotmp"
+
+// Env returns the environment of a go command run on the workspace (a
+// build, go list, gopls) with extra environment and flags: BuildEnv's,
+// with the go command's scratch directories (GOTMPDIR) inside the
+// workspace, unless the kernel's environment sets GOTMPDIR. A go command
+// killed mid-build cannot remove its scratch directory; inside the
+// workspace, it goes when the workspace does, and not into TMPDIR.
+func (w *Workspace) Env(extra, flags []string) []string {
+	w.scratchOnce.Do(func() {
+		if os.Getenv("GOTMPDIR") != "" {
+			return
+		}
+		d := filepath.Join(w.dir, scratchDir)
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			w.scratch = d
+		}
+	})
+	if w.scratch == "" {
+		return BuildEnv(extra, flags)
+	}
+	return BuildEnv(append([]string{"GOTMPDIR=" + w.scratch}, extra...), flags)
+}
+
 // BuildEnv returns the environment of the go command for a build with
-// extra environment and flags.
+// extra environment and flags. Where a Workspace is at hand, use its Env.
 func BuildEnv(extra, flags []string) []string {
 	env := os.Environ()
 	// Cells build with the local toolchain, outside any go.work, and
