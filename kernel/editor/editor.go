@@ -239,7 +239,7 @@ func (e *Editor) server(src []byte) (*gopls, error) {
 		var srv *gopls
 		err := e.cfg.Workspace.Prepare()
 		if err == nil {
-			env := append(runner.BuildEnv(nil, nil), "GOFLAGS=-mod=mod")
+			env := append(e.cfg.Workspace.Env(nil, nil), "GOFLAGS=-mod=mod")
 			if goCmd := e.cfg.Workspace.Go(); filepath.IsAbs(goCmd) {
 				// gopls runs "go": the workspace's toolchain, first on PATH.
 				env = append(env, "PATH="+filepath.Dir(goCmd)+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -256,19 +256,22 @@ func (e *Editor) server(src []byte) (*gopls, error) {
 			}
 		}
 		e.mu.Lock()
-		defer e.mu.Unlock()
 		e.starting = false
-		if err != nil {
+		closed := e.closed
+		switch {
+		case err != nil:
 			e.failedAt = time.Now()
 			e.log.Warn("gopls did not start; completion uses the type checker", "err", err)
-			return
+		case !closed:
+			e.log.Info("gopls started", "path", e.path, "encoding", srv.enc)
+			e.srv = srv
 		}
-		if e.closed {
-			go srv.stop() // Close is waiting on wg; stop must not hold e.mu
-			return
+		e.mu.Unlock()
+		if err == nil && closed {
+			// Close is waiting for this goroutine: gopls and the go
+			// commands it runs end before Close returns.
+			srv.stop()
 		}
-		e.log.Info("gopls started", "path", e.path, "encoding", srv.enc)
-		e.srv = srv
 	}()
 	return nil, fmt.Errorf("gopls is starting")
 }
@@ -497,7 +500,7 @@ func (e *Editor) checker(prog *cell.Program) (*typecheck.Checker, error) {
 	defer e.mu.Unlock()
 	c, ok := e.checkers[key]
 	if !ok {
-		c = typecheck.New(e.cfg.Workspace.Go(), e.cfg.Workspace.Dir(), runner.BuildEnv(prog.Env, prog.GoFlags), flags)
+		c = typecheck.New(e.cfg.Workspace.Go(), e.cfg.Workspace.Dir(), e.cfg.Workspace.Env(prog.Env, prog.GoFlags), flags)
 		e.checkers[key] = c
 	}
 	return c, nil

@@ -1,7 +1,6 @@
 package editor
 
 import (
-	"asyncgo/kernel/runner"
 	"context"
 	"debug/buildinfo"
 	"encoding/json"
@@ -15,6 +14,9 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"asyncgo/kernel/procgroup"
+	"asyncgo/kernel/runner"
 )
 
 // goplsReleases are the gopls releases the kernel installs, newest
@@ -124,6 +126,9 @@ func startGopls(ctx context.Context, path, dir, file string, env []string, src [
 	cmd := exec.Command(path, "serve")
 	cmd.Dir = dir
 	cmd.Env = env
+	// gopls runs go list to load packages: in a process group of its
+	// own, ending gopls ends them too, so none outlives the kernel.
+	procgroup.Set(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -154,6 +159,7 @@ func startGopls(ctx context.Context, path, dir, file string, env []string, src [
 		if werr := cmd.Wait(); werr != nil {
 			err = fmt.Errorf("gopls exited: %w", werr)
 		}
+		procgroup.End(cmd)
 		g.err = err
 		close(g.done)
 	}()
