@@ -253,12 +253,14 @@ func TestStepThroughGoroutines(t *testing.T) {
 	}
 
 	// The threads are the program's three goroutines, the waiters
-	// named by their label.
+	// named by their label. (A waiter's function is not checked: the
+	// last one to call ready.Done may still be inside it, in package
+	// sync, when main reaches the breakpoint.)
 	var names []string
 	for _, th := range f.request("threads", nil)["threads"].([]any) {
 		names = append(names, th.(map[string]any)["name"].(string))
 	}
-	for _, want := range []string{"main.main (Thread", " waiter1] main.main.func1", " waiter2] main.main.func1"} {
+	for _, want := range []string{"main.main (Thread", " waiter1] ", " waiter2] "} {
 		if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, want) }) {
 			t.Errorf("threads %q: none has %q", names, want)
 		}
