@@ -214,13 +214,7 @@ func buildSupervisor(ctx context.Context, goCmd, bin string) error {
 	cmd.Dir = dir
 	// BuildEnv: CGO_ENABLED=0, GOTOOLCHAIN=local, no go.work. The go
 	// command's scratch directory goes with dir, should it be killed.
-	cmd.Env = BuildEnv(nil, nil)
-	if os.Getenv("GOTMPDIR") == "" {
-		scratch := filepath.Join(dir, scratchDir)
-		if err := os.Mkdir(scratch, 0o755); err == nil {
-			cmd.Env = append(cmd.Env, "GOTMPDIR="+scratch)
-		}
-	}
+	cmd.Env = BuildEnv(scratchEnv(makeScratch(dir)), nil)
 	procgroup.Set(cmd)
 	out, err := cmd.CombinedOutput()
 	procgroup.End(cmd)

@@ -482,19 +482,32 @@ const scratchDir = ".gotmp"
 // killed mid-build cannot remove its scratch directory; inside the
 // workspace, it goes when the workspace does, and not into TMPDIR.
 func (w *Workspace) Env(extra, flags []string) []string {
-	w.scratchOnce.Do(func() {
-		if os.Getenv("GOTMPDIR") != "" {
-			return
-		}
-		d := filepath.Join(w.dir, scratchDir)
-		if err := os.MkdirAll(d, 0o755); err == nil {
-			w.scratch = d
-		}
-	})
-	if w.scratch == "" {
-		return BuildEnv(extra, flags)
+	w.scratchOnce.Do(func() { w.scratch = makeScratch(w.dir) })
+	return BuildEnv(append(scratchEnv(w.scratch), extra...), flags)
+}
+
+// makeScratch creates the go commands' scratch directory in dir and
+// returns its path; it returns "" when the kernel's environment sets
+// GOTMPDIR, or when the directory cannot be created (the go command then
+// uses TMPDIR).
+func makeScratch(dir string) string {
+	if os.Getenv("GOTMPDIR") != "" {
+		return ""
 	}
-	return BuildEnv(append([]string{"GOTMPDIR=" + w.scratch}, extra...), flags)
+	d := filepath.Join(dir, scratchDir)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return ""
+	}
+	return d
+}
+
+// scratchEnv returns the environment that points the go command at the
+// scratch directory made by makeScratch: none for "".
+func scratchEnv(scratch string) []string {
+	if scratch == "" {
+		return nil
+	}
+	return []string{"GOTMPDIR=" + scratch}
 }
 
 // BuildEnv returns the environment of the go command for a build with
