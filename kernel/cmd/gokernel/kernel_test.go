@@ -92,6 +92,12 @@ func startKernel(t *testing.T, transport string, env ...string) *kernel {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if transport == "ipc" {
+		// NewConnectionInfo made a directory for the sockets; the kernel
+		// removes its socket files, the test the directory. Registered
+		// first, it runs after the kernel's shutdown below.
+		t.Cleanup(func() { os.RemoveAll(filepath.Dir(info.IP)) })
+	}
 	connFile := filepath.Join(t.TempDir(), "kernel.json")
 	if err := info.WriteFile(connFile); err != nil {
 		t.Fatal(err)
