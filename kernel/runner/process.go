@@ -304,6 +304,13 @@ func (p *Process) Interrupt() {
 // Wait waits for the program to end and for its output to be delivered,
 // then kills whatever the program left running in its process group.
 func (p *Process) Wait() Result {
+	if p.sup != nil {
+		if ws, ok := p.sup.readStatus(); ok {
+			return p.supervised(ws)
+		}
+		// The supervisor ended without a status: its own exit says what
+		// happened.
+	}
 	err := p.cmd.Wait()
 	close(p.done)
 	// Processes the program started share its group; they end with it, as
@@ -328,17 +335,46 @@ func (p *Process) Wait() Result {
 			r.Signal = ws.Signal().String()
 		}
 	}
-	if p.sup != nil {
-		// The supervisor's own exit says nothing about the program's.
-		if ws, ok := p.sup.readStatus(); ok {
-			r.ExitCode, r.Signal = ws.ExitStatus(), ""
-			if ws.Signaled() {
-				r.ExitCode, r.Signal = -1, ws.Signal().String()
-			}
-		} else if r.Err == nil {
-			r.Err = fmt.Errorf("the cell supervisor ended (%s) without reporting how the program ended", state)
-		}
+	if p.sup != nil && r.Err == nil {
+		r.Err = fmt.Errorf("the cell supervisor ended (%s) without reporting how the program ended", state)
 	}
+	return p.finish(r)
+}
+
+// supervised is Wait's end for a program whose supervisor reported its
+// wait status ws: the program and everything it started have ended, and
+// the supervisor, which exits next, is reaped in the background (see
+// package supervise).
+func (p *Process) supervised(ws syscall.WaitStatus) Result {
+	close(p.done)
+	go p.reapSupervisor()
+	p.pumps.Wait()
+	p.closeStdin()
+	var r Result
+	p.mu.Lock()
+	r.Interrupted = p.interrupted
+	p.mu.Unlock()
+	r.ExitCode = ws.ExitStatus()
+	if ws.Signaled() {
+		r.ExitCode, r.Signal = -1, ws.Signal().String()
+	}
+	return p.finish(r)
+}
+
+// supervisorExit bounds how long a supervisor that reported the status
+// may take to exit before it is killed.
+const supervisorExit = 2 * time.Second
+
+// reapSupervisor waits for the supervisor to exit after its report,
+// killing it if it does not in supervisorExit.
+func (p *Process) reapSupervisor() {
+	t := time.AfterFunc(supervisorExit, func() { p.cmd.Process.Kill() })
+	defer t.Stop()
+	p.cmd.Wait()
+}
+
+// finish completes r with what the program's standard error said.
+func (p *Process) finish(r Result) Result {
 	if r.Signal == syscall.SIGKILL.String() && !r.Interrupted {
 		r.Hint = "; nothing in the kernel sent it, so the system may have run out of memory (the Linux out-of-memory killer sends SIGKILL to the largest process): check the cell's memory use"
 	}

@@ -177,3 +177,32 @@ func TestKilledSaysMemory(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitDoesNotWaitForTheSupervisor: once a supervisor has reported the
+// program's status (after closing its copies of the program's outputs),
+// Wait returns the result without waiting for the supervisor to exit, and
+// a supervisor that does not exit then is killed within seconds.
+func TestWaitDoesNotWaitForTheSupervisor(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o output
+	opts := o.options()
+	opts.Supervisor = self
+	opts.Env = []string{lingerEnv + "=1"}
+	p, err := runner.Start(context.Background(), "the-program", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.Wait()
+	if r.ExitCode != 7 || r.Err != nil || o.stdout.String() != "out\n" {
+		t.Errorf("result %+v, stdout %q; want exit status 7 and out", r, o.stdout.String())
+	}
+	if err := syscall.Kill(p.Pid(), 0); err != nil {
+		t.Errorf("the supervisor had exited when Wait returned (%v): Wait waited for it", err)
+	}
+	if !gone(p.Pid()) {
+		t.Errorf("the supervisor (pid %d) still runs after its report", p.Pid())
+	}
+}

@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,9 +16,28 @@ import (
 // TestMain lets the test binary be the cell supervisor, as gokernel is.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == runner.SuperviseArg {
+		if os.Getenv(lingerEnv) != "" {
+			lingeringSupervisor()
+		}
 		os.Exit(runner.Supervise(os.Args[2:]))
 	}
 	os.Exit(m.Run())
+}
+
+// lingerEnv, set, makes the test binary a supervisor that reports at once
+// that its program printed "out" and exited with status 7, and then stays
+// for a minute (see TestWaitDoesNotWaitForTheSupervisor).
+const lingerEnv = "RUNNER_TEST_LINGER"
+
+func lingeringSupervisor() {
+	report := os.NewFile(3, "report")
+	os.Stdout.WriteString("out\n")
+	os.Stdout.Close()
+	os.Stderr.Close()
+	// The pid of a program that ended: this process's own stands for it.
+	fmt.Fprintf(report, "pid %d\nstatus %d\n", os.Getpid(), 7<<8)
+	time.Sleep(time.Minute)
+	os.Exit(0)
 }
 
 // supervisorKinds returns the supervisors cells run under, by name: none

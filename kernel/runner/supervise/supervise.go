@@ -16,7 +16,11 @@
 //
 // The protocol runs over file descriptor 3, a pipe to the kernel: "pid N\n"
 // once the program started, "status W\n" (the raw wait status) when it
-// ended, or "error TEXT\n" when it could not start.
+// ended, or "error TEXT\n" when it could not start. A supervisor reports
+// the status only once every process the program started has ended and
+// it has closed its own copies of the program's standard output and
+// error: the kernel then has the program's outputs to their end and its
+// status without waiting for the supervisor to exit, which it does next.
 //
 // A spare supervisor is started before the cell that will use it, so that
 // the cell does not wait for it to start: with SpareArg in place of the
@@ -147,6 +151,11 @@ func Main(args []string) int {
 		select {
 		case ws := <-waited:
 			killDescendants(pid)
+			// Nothing writes to the program's outputs any more: the kernel
+			// reads them to their end, and has the status, without
+			// waiting for this process to exit.
+			os.Stdout.Close()
+			os.Stderr.Close()
 			report.WriteString("status " + strconv.FormatUint(uint64(uint32(ws)), 10) + "\n")
 			return 0
 		case sig := <-sigs:
