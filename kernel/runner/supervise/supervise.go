@@ -24,8 +24,9 @@
 //
 // A spare supervisor is started before the cell that will use it, so that
 // the cell does not wait for it to start: with SpareArg in place of the
-// program, it reads the program and its arguments from its standard input
-// (as ReadArgs reads what EncodeArgs wrote) and then runs it as above.
+// program, it becomes a subreaper and sets up its signals, reads the
+// program and its arguments from its standard input (as ReadArgs reads
+// what EncodeArgs wrote) and then runs it as above.
 // Once the program started, the supervisor closes its own standard input:
 // the program's is then the only one, so the kernel's write to a spare
 // whose processes died fails, and the kernel knows not to use it.
@@ -107,19 +108,19 @@ func Main(args []string) int {
 	if ppid := os.Getenv(ParentEnv); ppid != "" && ppid != strconv.Itoa(os.Getppid()) {
 		return 1 // the kernel died before this process could watch it
 	}
-	if args[0] == SpareArg {
-		// Until the program comes, SIGTERM (the kernel's death) ends this
-		// process with its default action: it has started nothing yet.
-		var err error
-		if args, err = ReadArgs(os.Stdin); err != nil {
-			return 0 // the kernel closed the spare without using it
-		}
-	}
 	becomeSubreaper()
 	// SIGINT reaches the program's group from the kernel, not this
 	// process; SIGTERM (Pdeathsig) and SIGHUP mean the kernel is gone.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	if args[0] == SpareArg {
+		// A spare has made itself ready above, before its cell comes,
+		// which then waits only for the program's start.
+		var ok bool
+		if args, ok = awaitArgs(sigs); !ok {
+			return 0 // the kernel is gone, or closed the spare unused
+		}
+	}
 
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -169,6 +170,33 @@ func Main(args []string) int {
 			}
 			killDescendants(pid)
 			return 1
+		}
+	}
+}
+
+// awaitArgs waits for a spare's program and arguments on standard input.
+// It returns false when the kernel closed the spare without using it, or
+// a signal in sigs says the kernel is gone: nothing has started yet.
+func awaitArgs(sigs <-chan os.Signal) ([]string, bool) {
+	type read struct {
+		args []string
+		err  error
+	}
+	// The read ends when the kernel writes or closes standard input, or
+	// with this process.
+	got := make(chan read, 1)
+	go func() {
+		args, err := ReadArgs(os.Stdin)
+		got <- read{args, err}
+	}()
+	for {
+		select {
+		case r := <-got:
+			return r.args, r.err == nil
+		case sig := <-sigs:
+			if sig != syscall.SIGINT {
+				return nil, false
+			}
 		}
 	}
 }
