@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,6 +40,23 @@ func main() {
 	fmt.Printf("args %q env %s ppid %d\n", args, os.Getenv("SPARE_TEST"), os.Getppid())
 }
 `
+
+// gone waits up to 5 seconds for process pid to be gone.
+func gone(pid int) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return true
+		}
+		// A zombie whose parent has not reaped it yet is gone too
+		// (Linux: elsewhere there is no /proc to tell).
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+			if i := strings.LastIndexByte(string(b), ')'); i > 0 && strings.HasPrefix(string(b[i+1:]), " Z") {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // children returns the live children of this process.
 func children(t *testing.T) map[int]bool {

@@ -2,7 +2,6 @@ package runner_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -42,22 +41,6 @@ func main() {
 	}
 }
 `
-
-// gone waits up to 5 seconds for process pid to be gone.
-func gone(pid int) bool {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			return true
-		}
-		// A zombie whose parent has not reaped it yet is gone too.
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-			if i := strings.LastIndexByte(string(b), ')'); i > 0 && strings.HasPrefix(string(b[i+1:]), " Z") {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // startEscaper builds escaper, starts it with argument how under
 // supervisor, and returns the process and the pid of the process it
