@@ -306,7 +306,17 @@ func (p *Process) Interrupt() {
 func (p *Process) Wait() Result {
 	if p.sup != nil {
 		if ws, ok := p.sup.readStatus(); ok {
-			return p.supervised(ws)
+			// The program and everything it started have ended (see
+			// package supervise); the supervisor exits next, and is
+			// reaped in the background.
+			close(p.done)
+			go p.reapSupervisor()
+			r := p.drain()
+			r.ExitCode = ws.ExitStatus()
+			if ws.Signaled() {
+				r.ExitCode, r.Signal = -1, ws.Signal().String()
+			}
+			return p.finish(r)
 		}
 		// The supervisor ended without a status: its own exit says what
 		// happened.
@@ -317,13 +327,7 @@ func (p *Process) Wait() Result {
 	// goroutines end when main returns. (A supervisor has killed them, and
 	// those that left the group, already.)
 	signalGroup(p.pid, syscall.SIGKILL)
-	p.pumps.Wait()
-	p.closeStdin()
-
-	var r Result
-	p.mu.Lock()
-	r.Interrupted = p.interrupted
-	p.mu.Unlock()
+	r := p.drain()
 	state := p.cmd.ProcessState
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
@@ -341,24 +345,14 @@ func (p *Process) Wait() Result {
 	return p.finish(r)
 }
 
-// supervised is Wait's end for a program whose supervisor reported its
-// wait status ws: the program and everything it started have ended, and
-// the supervisor, which exits next, is reaped in the background (see
-// package supervise).
-func (p *Process) supervised(ws syscall.WaitStatus) Result {
-	close(p.done)
-	go p.reapSupervisor()
+// drain waits for the ended program's outputs to be delivered and closes
+// its standard input; the Result says whether it was interrupted.
+func (p *Process) drain() Result {
 	p.pumps.Wait()
 	p.closeStdin()
-	var r Result
 	p.mu.Lock()
-	r.Interrupted = p.interrupted
-	p.mu.Unlock()
-	r.ExitCode = ws.ExitStatus()
-	if ws.Signaled() {
-		r.ExitCode, r.Signal = -1, ws.Signal().String()
-	}
-	return p.finish(r)
+	defer p.mu.Unlock()
+	return Result{Interrupted: p.interrupted}
 }
 
 // supervisorExit bounds how long a supervisor that reported the status
