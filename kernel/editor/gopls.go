@@ -140,6 +140,11 @@ func startGopls(ctx context.Context, path, dir, file string, env []string, src [
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start gopls (%s): %w", path, err)
 	}
+	// Loading packages takes gopls seconds of processor time after it
+	// starts; on a small machine it must not slow the cells and the
+	// messages of the kernel meanwhile. (It fails only when gopls has
+	// already exited, which the wait below reports.)
+	procgroup.Background(cmd)
 	g := &gopls{cmd: cmd, file: file, uri: fileURI(file), enc: encodingUTF16, done: make(chan struct{})}
 	g.conn = newConn(stdin, func(method string, params json.RawMessage) any {
 		if method == "workspace/configuration" {

@@ -76,3 +76,18 @@ func groupRuns(pgid int) bool {
 	}
 	return false
 }
+
+// Background lowers the scheduling priority of the process group of cmd,
+// started after Set, to niceness 10: every process of the group and every
+// thread of them, and so whatever they start later. A helper that loads
+// packages in the background (gopls) then takes the processor only when
+// the kernel and the cells it runs do not need it.
+func Background(cmd *exec.Cmd) error {
+	if cmd.Process == nil {
+		return errors.New("procgroup: Background needs a started command")
+	}
+	return syscall.Setpriority(syscall.PRIO_PGRP, cmd.Process.Pid, backgroundNice)
+}
+
+// backgroundNice is the niceness Background gives.
+const backgroundNice = 10
